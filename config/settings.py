@@ -1,0 +1,102 @@
+"""One typed settings object, read from ``LTI_JOURNEYS_*`` environment variables and ``.env``.
+
+pydantic-settings is used because it gives typed, validated settings from the environment with a
+prefix and ``.env`` support in one well-maintained package (the pattern Ralph uses).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105
+DEV_DATABASE_URL = "sqlite:///instance/lti-journeys.sqlite3"
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot be used; the message names the variable to set."""
+
+
+class Settings(BaseSettings):
+    """Everything the tool reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LTI_JOURNEYS_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    redis_url: str = ""
+    # Separate key for private keys at rest; derived from the secret key when unset.
+    key_encryption_key: str = ""
+    session_token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    login_state_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    jwt_leeway_seconds: int = Field(default=60, ge=0, le=300)
+    jwks_cache_seconds: int = Field(default=3600, ge=0)
+    jwks_fetch_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    key_rotation_grace_days: int = Field(default=14, ge=0, le=365)
+    default_locale: Literal["sv", "en"] = "sv"
+    demo_enabled: bool = True
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or DEV_DATABASE_URL
+
+    @property
+    def effective_secret_key(self) -> str:
+        return self.secret_key or DEV_SECRET_KEY
+
+    @property
+    def demo_active(self) -> bool:
+        """The demo LMS never runs in production, whatever its flag says."""
+        return self.demo_enabled and not self.is_production
+
+    def check_production(self) -> None:
+        """Refuse unsafe production settings, naming the variable to fix."""
+        if not self.is_production:
+            return
+        if not self.secret_key or self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+            raise SettingsError(
+                "LTI_JOURNEYS_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        if not self.database_url:
+            raise SettingsError(
+                "LTI_JOURNEYS_DATABASE_URL must be set in production "
+                "(for example postgresql+psycopg://user:password@host/lti_journeys)."
+            )
+        if urlsplit(self.base_url).scheme != "https":
+            raise SettingsError(
+                "LTI_JOURNEYS_BASE_URL must be the public https:// address of the tool in "
+                f"production (it is {self.base_url!r}); LMS platforms only launch https tools."
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides (tests), and check them."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"LTI_JOURNEYS_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"Invalid configuration: {problems}") from None
+    settings.check_production()
+    return settings

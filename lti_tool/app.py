@@ -1,0 +1,84 @@
+"""Application factory: settings, database, LTI runtime, blueprints, error pages and CLI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, Response, g
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config.logging import configure_logging
+from config.settings import Settings, load_settings
+
+
+def _database_url(settings: Settings, instance_path: str) -> str:
+    if settings.database_url:
+        return settings.database_url
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return "sqlite:///" + os.path.join(instance_path, "lti-journeys.sqlite3")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app; tests pass their own ``Settings``, everything else reads the environment."""
+    settings = settings or load_settings()
+    settings.check_production()
+    configure_logging(settings.log_level, settings.log_json)
+
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.effective_secret_key,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        LTI_JOURNEYS_SETTINGS=settings,
+    )
+    # Behind a TLS-terminating proxy the scheme and host come from X-Forwarded-* headers.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    from lti_tool import db, errors, i18n
+    from lti_tool.lti import runtime
+
+    database = db.init_app(app, _database_url(settings, app.instance_path))
+    runtime.init_app(app, settings, database)
+    i18n.init_app(app, settings.default_locale)
+    errors.init_app(app)
+
+    from lti_tool.home.views import bp as home_bp
+    from lti_tool.lti.views import bp as lti_bp
+
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(home_bp)
+    if settings.demo_active:
+        from lti_tool.demo.views import bp as demo_bp
+
+        app.register_blueprint(demo_bp)
+
+    from lti_tool.launch_session import url_with_token
+
+    app.jinja_env.globals["url_with_token"] = url_with_token
+
+    from lti_tool.cli import register_commands
+
+    register_commands(app)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # The tool is framed by LMSs on other sites, so frame-ancestors stays open.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "form-action *; frame-ancestors *",
+        )
+        if g.get("no_store"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,40 @@
+"""The ``lti-journeys`` command: Flask's CLI group with the admin commands added."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from lti_tool.cli.database import db_group
+from lti_tool.cli.demo import demo_group
+from lti_tool.cli.keys import keys_group
+from lti_tool.cli.platforms import deployment_group, platform_group
+from lti_tool.cli.tenancy import org_group, unit_group
+
+COMMAND_GROUPS = (
+    db_group,
+    org_group,
+    unit_group,
+    platform_group,
+    deployment_group,
+    keys_group,
+    demo_group,
+)
+
+
+def register_commands(app: Flask) -> None:
+    for group in COMMAND_GROUPS:
+        app.cli.add_command(group)
+
+
+def _create_app() -> Flask:
+    from lti_tool.app import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    name="lti-journeys",
+    create_app=_create_app,
+    help="Administer lti-journeys: database, organisations, platforms, keys and the demo.",
+)

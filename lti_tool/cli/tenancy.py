@@ -1,0 +1,68 @@
+"""``lti-journeys org`` and ``lti-journeys unit``."""
+
+from __future__ import annotations
+
+import click
+
+from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
+from lti_tool.tenancy import services
+
+
+@click.group("org", help="Organisations (huvudmän).")
+def org_group() -> None:
+    pass
+
+
+@org_group.command("add", help="Add an organisation.")
+@click.option("--slug", required=True, help="Short lower-case id, e.g. goteborg.")
+@click.option("--name", required=True, help="Display name, e.g. 'Göteborgs Stad'.")
+@clear_errors
+def org_add(slug: str, name: str) -> None:
+    with admin_session() as session:
+        org = services.add_organization(session, slug, name)
+        click.echo(f"Added organisation {org.slug} ({org.name}), id {org.id}.")
+
+
+@org_group.command("list", help="List organisations.")
+@json_option
+def org_list(as_json: bool) -> None:
+    with admin_session() as session:
+        orgs = services.list_organizations(session)
+        if as_json:
+            echo_json([{"id": o.id, "slug": o.slug, "name": o.name} for o in orgs])
+            return
+        if not orgs:
+            click.echo("No organisations yet (lti-journeys org add --slug SLUG --name NAME).")
+        for o in orgs:
+            click.echo(f"{o.id:>4}  {o.slug:<24} {o.name}")
+
+
+@click.group("unit", help="School units (skolenheter) of an organisation.")
+def unit_group() -> None:
+    pass
+
+
+@unit_group.command("add", help="Add a school unit.")
+@click.option("--org", "org_slug", required=True)
+@click.option("--name", required=True)
+@clear_errors
+def unit_add(org_slug: str, name: str) -> None:
+    with admin_session() as session:
+        org = services.get_organization(session, org_slug)
+        unit = services.add_unit(session, org, name)
+        click.echo(f"Added unit {unit.name!r} to {org.slug}, id {unit.id}.")
+
+
+@unit_group.command("list", help="List an organisation's school units.")
+@click.option("--org", "org_slug", required=True)
+@json_option
+@clear_errors
+def unit_list(org_slug: str, as_json: bool) -> None:
+    with admin_session() as session:
+        org = services.get_organization(session, org_slug)
+        units = services.list_units(session, org)
+        if as_json:
+            echo_json([{"id": u.id, "name": u.name} for u in units])
+            return
+        for u in units:
+            click.echo(f"{u.id:>4}  {u.name}")

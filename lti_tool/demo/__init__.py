@@ -1,0 +1,1 @@
+"""A built-in demo LMS (development only) that launches the tool through the real OIDC flow."""

@@ -1,0 +1,129 @@
+"""The demo's organisations, school units, people and courses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    name: str
+    given_name: str
+    family_name: str
+    email: str
+    roles: tuple[str, ...]
+    role_label: str
+
+
+@dataclass(frozen=True)
+class DemoCourse:
+    key: str
+    org_slug: str
+    title: str
+    label: str
+    unit: str
+    link_title: str
+    custom: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    slug: str
+    name: str
+    client_id: str
+    deployment_id: str
+
+
+ORGS = (
+    DemoOrg(
+        "demo-norrstad",
+        "Norrstads kommun (demo)",
+        "demo-norrstad-client",
+        "demo-norrstad-deployment",
+    ),
+    DemoOrg(
+        "demo-sodervik",
+        "Söderviks skolor (demo)",
+        "demo-sodervik-client",
+        "demo-sodervik-deployment",
+    ),
+)
+
+PEOPLE = (
+    DemoPerson(
+        "learner",
+        "Alva Lind",
+        "Alva",
+        "Lind",
+        "alva.lind@example.org",
+        (LIS + "membership#Learner", LIS + "institution/person#Staff"),
+        "learner",
+    ),
+    DemoPerson(
+        "instructor",
+        "Erik Berg",
+        "Erik",
+        "Berg",
+        "erik.berg@example.org",
+        (LIS + "membership#Instructor", LIS + "institution/person#Faculty"),
+        "instructor",
+    ),
+    DemoPerson(
+        "admin",
+        "Sara Holm",
+        "Sara",
+        "Holm",
+        "sara.holm@example.org",
+        (
+            LIS + "membership#Instructor",
+            LIS + "institution/person#Administrator",
+            LIS + "system/person#Administrator",
+        ),
+        "admin",
+    ),
+)
+
+COURSES = (
+    DemoCourse(
+        "norrstad-digital",
+        "demo-norrstad",
+        "Digital kompetens för lärare",
+        "DIGKOMP-25",
+        "Norrskolan",
+        "Läranderesa: digital kompetens",
+        {"unit": "Norrskolan", "journey": "digital-kompetens"},
+    ),
+    DemoCourse(
+        "norrstad-kollegialt",
+        "demo-norrstad",
+        "Kollegialt lärande i arbetslaget",
+        "KOLL-25",
+        "Björkskolan",
+        "Läranderesa: kollegialt lärande",
+        {"unit": "Björkskolan"},
+    ),
+    DemoCourse(
+        "sodervik-ledarskap",
+        "demo-sodervik",
+        "Ledarskap i klassrummet",
+        "LED-25",
+        "Ekskolan",
+        "Läranderesa: ledarskap",
+        {"unit": "Ekskolan"},
+    ),
+)
+
+
+def person(key: str) -> DemoPerson | None:
+    return next((p for p in PEOPLE if p.key == key), None)
+
+
+def course(key: str) -> DemoCourse | None:
+    return next((c for c in COURSES if c.key == key), None)
+
+
+def org(slug: str) -> DemoOrg:
+    return next(o for o in ORGS if o.slug == slug)

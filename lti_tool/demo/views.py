@@ -1,0 +1,93 @@
+"""Demo LMS pages: choose a person and a course, and launch the tool as a real platform would."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+
+from lti_tool.demo import catalog
+from lti_tool.demo.platform import DemoPlatform, launch_claims
+
+bp = Blueprint("demo", __name__, url_prefix="/demo", template_folder="templates")
+
+
+def _platform() -> DemoPlatform:
+    settings = current_app.config["LTI_JOURNEYS_SETTINGS"]
+    return DemoPlatform(settings.base_url, current_app.instance_path)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    courses_by_org = {
+        o.slug: [c for c in catalog.COURSES if c.org_slug == o.slug] for o in catalog.ORGS
+    }
+    return render_template(
+        "demo/index.html", orgs=catalog.ORGS, courses=courses_by_org, people=catalog.PEOPLE
+    )
+
+
+@bp.get("/course/<course_key>/<person_key>")
+def course_page(course_key: str, person_key: str) -> ResponseReturnValue:
+    course, person = catalog.course(course_key), catalog.person(person_key)
+    if course is None or person is None:
+        abort(404)
+    return render_template("demo/course.html", course=course, person=person)
+
+
+@bp.get("/start/<course_key>/<person_key>")
+def start_launch(course_key: str, person_key: str) -> ResponseReturnValue:
+    """Third-party initiated login as Moodle sends it: a form POST to the tool's login URL."""
+    course, person = catalog.course(course_key), catalog.person(person_key)
+    if course is None or person is None:
+        abort(404)
+    platform = _platform()
+    demo_org = catalog.org(course.org_slug)
+    base = current_app.config["LTI_JOURNEYS_SETTINGS"].base_url
+    fields = {
+        "iss": platform.issuer,
+        "login_hint": f"{person.key}:{course.key}",
+        "target_link_uri": base + "/lti/launch",
+        "lti_message_hint": course.key,
+        "client_id": demo_org.client_id,
+        "lti_deployment_id": demo_org.deployment_id,
+    }
+    return render_template("demo/autopost.html", action=base + "/lti/login", fields=fields)
+
+
+@bp.get("/auth")
+def authorize() -> ResponseReturnValue:
+    """The platform's OIDC authorization endpoint: checks the request and posts an id_token back."""
+    platform = _platform()
+    args = request.args
+    base = current_app.config["LTI_JOURNEYS_SETTINGS"].base_url
+    problems = []
+    if args.get("scope") != "openid" or args.get("response_type") != "id_token":
+        problems.append("scope must be 'openid' and response_type 'id_token'")
+    if args.get("response_mode") != "form_post":
+        problems.append("response_mode must be 'form_post'")
+    if not args.get("nonce") or not args.get("state"):
+        problems.append("nonce and state are required")
+    redirect_uri = args.get("redirect_uri", "")
+    if urlsplit(redirect_uri)._replace(query="").geturl() != base + "/lti/launch":
+        problems.append("redirect_uri is not the tool's registered launch URL")
+    person_key, _, course_key = (args.get("login_hint") or "").partition(":")
+    course, person = catalog.course(course_key), catalog.person(person_key)
+    if course is None or person is None:
+        problems.append("login_hint names no demo person and course")
+    elif args.get("client_id") != catalog.org(course.org_slug).client_id:
+        problems.append("client_id does not belong to the course's organisation")
+    if problems or course is None or person is None:
+        return render_template("demo/auth_error.html", problems=problems), 400
+    claims = launch_claims(
+        platform, person, course, args["nonce"], base + "/lti/launch", str(get_locale() or "sv")
+    )
+    fields = {"id_token": platform.id_token(claims), "state": args["state"]}
+    return render_template("demo/autopost.html", action=redirect_uri, fields=fields)
+
+
+@bp.get("/jwks")
+def jwks() -> ResponseReturnValue:
+    return jsonify(_platform().jwks())

@@ -1,0 +1,91 @@
+"""One error policy: JSON for ``/api`` and ``/xapi``, translated HTML pages elsewhere, never a trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from lti_tool.lti.errors import LaunchError, SessionTokenError
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/xapi/")) or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _explanations() -> dict[str, str]:
+    """Translated sentences per error code; the English detail is kept for logs and JSON."""
+    return {
+        "missing_id_token": _("The launch did not include an id_token."),
+        "invalid_token": _("The launch token could not be read."),
+        "bad_algorithm": _("The launch token uses a signing method this tool does not accept."),
+        "missing_claim": _("The launch is missing information the LTI standard requires."),
+        "invalid_message": _("The launch message does not follow the LTI standard."),
+        "wrong_audience": _("The launch was meant for another tool."),
+        "wrong_issuer": _("The launch came from an unexpected platform."),
+        "unknown_registration": _("This learning platform is not registered with the tool."),
+        "unknown_key": _("The platform signed the launch with a key the tool cannot find."),
+        "keyset_unreachable": _("The tool could not fetch the platform's public keys."),
+        "bad_signature": _("The launch's signature is not valid."),
+        "expired": _("The launch has expired."),
+        "not_yet_valid": _("The launch is dated in the future; a clock is wrong."),
+        "missing_state": _("The launch is missing its state."),
+        "unknown_state": _("The launch has expired or was already used."),
+        "state_mismatch": _("The launch does not match the login that started it."),
+        "replayed": _("This launch has already been used."),
+        "deployment_pending": _(
+            "This placement of the tool is waiting for approval by an administrator."
+        ),
+        "missing_issuer": _("The login request did not say which platform it came from."),
+        "missing_login_hint": _("The login request is missing its login hint."),
+        "bad_target": _("The login request points to another site."),
+        "session_missing": _("Open this page from your course in the learning platform."),
+        "session_expired": _("Your session has expired. Open the tool again from your course."),
+        "session_invalid": _("Your session is not valid. Open the tool again from your course."),
+        "forbidden_role": _("Your role does not give access to this page."),
+        "wrong_context": _("Your session belongs to another course."),
+    }
+
+
+def _error_response(status: int, code: str, detail: str, title: str | None = None) -> Response:
+    if _wants_json():
+        response = jsonify({"error": code, "message": detail})
+        response.status_code = status
+        return response
+    explanation = _explanations().get(code, detail)
+    html = render_template(
+        "error.html", status=status, code=code, title=title or explanation, detail=detail
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(LaunchError)
+    def _launch_error(exc: LaunchError) -> Response:
+        log.warning("launch refused: %s (%s) from %s", exc.code, exc.detail, request.remote_addr)
+        return _error_response(exc.status, exc.code, exc.detail)
+
+    @app.errorhandler(SessionTokenError)
+    def _session_error(exc: SessionTokenError) -> Response:
+        log.info("session refused: %s on %s", exc.code, request.path)
+        return _error_response(exc.status, exc.code, exc.detail)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        return _error_response(status, f"http_{status}", exc.description or exc.name, exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_response(
+            500,
+            "internal_error",
+            _("Something went wrong on our side. It has been logged; please try again."),
+        )

@@ -1,0 +1,408 @@
+"""The only module that talks to pylti1p3: our tool configuration, request, storage and launch.
+
+pylti1p3 parses the id_token and validates the LTI message claims (version, message type, roles,
+resource link, deep-linking settings) and will later build deep-linking responses and AGS/NRPS
+calls. We close its known gaps here:
+
+* nonces and login state are single-use and kept server-side (pylti1p3 only checks that a nonce
+  exists, and accepts a replayed id_token whose state it has seen before);
+* the signature check pins the algorithm family, checks ``aud``/``azp``/``iss`` and allows a
+  clock-skew leeway (pylti1p3 disables the audience check and allows no leeway);
+* platform keys are cached and refetched once on an unknown ``kid`` (pylti1p3 fetches the JWKS
+  on every launch unless told to cache, and then never refetches);
+* unknown deployments are recorded for approval instead of failing with a generic error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import jwt
+from flask import Request as FlaskHttpRequest
+from pylti1p3.cookie import CookieService
+from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.exception import LtiException
+from pylti1p3.launch_data_storage.base import LaunchDataStorage
+from pylti1p3.message_launch import MessageLaunch
+from pylti1p3.registration import Registration as LtiRegistration
+from pylti1p3.request import Request as LtiRequest
+from pylti1p3.session import SessionService
+from pylti1p3.tool_config.abstract import ToolConfAbstract
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool.lti.errors import LaunchError
+from lti_tool.lti.models import Registration
+from lti_tool.lti.platform_keys import PlatformKeyCache
+from lti_tool.lti.state_store import StateStore
+
+ALLOWED_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
+)
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+def find_registration(session: Session, issuer: str, client_id: str | None) -> Registration | None:
+    """The registration for (issuer, client_id); without a client_id only if the issuer has one."""
+    stmt = select(Registration).where(Registration.issuer == issuer)
+    if client_id:
+        return session.scalars(stmt.where(Registration.client_id == client_id)).first()
+    candidates = list(session.scalars(stmt.limit(2)))
+    return candidates[0] if len(candidates) == 1 else None
+
+
+class DatabaseToolConf(ToolConfAbstract["FormRequest"]):
+    """Registrations looked up by (issuer, client_id) in our database."""
+
+    def __init__(self, session: Session, private_pem: Callable[[], str] | None = None) -> None:
+        super().__init__()
+        self._session = session
+        # The tool's private key is only needed to sign (deep linking, service tokens), never
+        # to validate a launch; it is loaded on demand.
+        self._private_pem = private_pem
+        self.found: Registration | None = None
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        return False
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        return True
+
+    def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> LtiRegistration:
+        raise NotImplementedError("registrations are always found by issuer and client_id")
+
+    def find_deployment(self, iss: str, deployment_id: str) -> LtiDeployment | None:
+        raise NotImplementedError("deployments are always found by issuer and client_id")
+
+    def find_registration_by_params(  # type: ignore[override]
+        self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> LtiRegistration | None:
+        row = find_registration(self._session, iss, client_id)
+        self.found = row
+        return None if row is None else self.to_lti_registration(row)
+
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> LtiDeployment | None:
+        # Deployment checks, with pending approval, are done by ``ToolMessageLaunch``.
+        return LtiDeployment().set_deployment_id(deployment_id)
+
+    def to_lti_registration(self, row: Registration) -> LtiRegistration:
+        registration = (
+            LtiRegistration()
+            .set_issuer(row.issuer)
+            .set_client_id(row.client_id)
+            .set_auth_login_url(row.auth_login_url)
+            .set_auth_token_url(row.auth_token_url)
+            .set_key_set_url(row.keyset_url)
+        )
+        if self._private_pem is not None:
+            registration.set_tool_private_key(self._private_pem())
+        if row.auth_audience:
+            registration.set_auth_audience(row.auth_audience)
+        return registration
+
+
+class FormRequest(LtiRequest):
+    """pylti1p3's view of the current HTTP request (form for POST, query string for GET)."""
+
+    def __init__(self, request: FlaskHttpRequest) -> None:
+        self._http = request
+
+    @property
+    def session(self) -> None:
+        return None
+
+    def is_secure(self) -> bool:
+        return bool(self._http.is_secure)
+
+    def get_param(self, key: str) -> str | None:  # type: ignore[override]
+        source = self._http.form if self._http.method == "POST" else self._http.args
+        value = source.get(key)
+        return value if isinstance(value, str) else None
+
+
+class NoCookies(CookieService):
+    """State lives server-side, so pylti1p3 needs no cookie."""
+
+    def get_cookie(self, name: str) -> str | None:
+        return None
+
+    def set_cookie(self, name: str, value: str | int, exp: int | None = 3600) -> None:
+        return None
+
+
+class StoreLaunchDataStorage(LaunchDataStorage[Any]):
+    """pylti1p3's launch data storage on our shared state store; ``check_value`` consumes."""
+
+    def __init__(self, store: StateStore, ttl_seconds: int) -> None:
+        super().__init__()
+        self._store = store
+        self._ttl = ttl_seconds
+
+    def get_session_cookie_name(self) -> None:
+        return None
+
+    def can_set_keys_expiration(self) -> bool:
+        return True
+
+    def get_value(self, key: str) -> Any:
+        return self._store.get(self._prepare_key(key))
+
+    def set_value(self, key: str, value: Any, exp: int | None = None) -> None:
+        self._store.put(self._prepare_key(key), value, exp or self._ttl)
+
+    def check_value(self, key: str) -> bool:
+        # Only nonces are checked this way: taking the value makes each nonce single-use.
+        return self._store.take(self._prepare_key(key)) is not None
+
+
+class _NoRequest(LtiRequest):
+    """pylti1p3's session service wants a request even where it only uses the storage."""
+
+    def is_secure(self) -> bool:
+        return True
+
+    def get_param(self, key: str) -> str:
+        return ""
+
+
+_NO_REQUEST = _NoRequest()
+
+
+@dataclass(frozen=True)
+class LoginRedirect:
+    url: str
+    state: str
+
+
+def build_login_redirect(
+    store: StateStore,
+    registration: Registration,
+    params: dict[str, str | None],
+    launch_url: str,
+    ttl_seconds: int,
+) -> LoginRedirect:
+    """Store state and nonce server-side and build the platform's OIDC auth URL (a GET)."""
+    state = secrets.token_urlsafe(32)
+    nonce = secrets.token_urlsafe(32)
+    storage = StoreLaunchDataStorage(store, ttl_seconds)
+    sessions = SessionService(_NO_REQUEST)
+    sessions.set_data_storage(storage)
+    sessions.save_nonce(nonce)
+    store.put(
+        _state_key(state),
+        {
+            "nonce": nonce,
+            "registration_id": registration.id,
+            "target_link_uri": params.get("target_link_uri"),
+            "deployment_id": params.get("lti_deployment_id"),
+        },
+        ttl_seconds,
+    )
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": registration.client_id,
+        "redirect_uri": launch_url,
+        "state": state,
+        "nonce": nonce,
+        "login_hint": params["login_hint"],
+    }
+    if params.get("lti_message_hint"):
+        query["lti_message_hint"] = params["lti_message_hint"]
+    separator = "&" if "?" in registration.auth_login_url else "?"
+    return LoginRedirect(
+        url=registration.auth_login_url + separator + urlencode(query), state=state
+    )
+
+
+def _state_key(state: str) -> str:
+    return "login-state-" + hashlib.sha256(state.encode()).hexdigest()
+
+
+class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionService, NoCookies]):
+    """pylti1p3's launch with our state, nonce, signature and key handling."""
+
+    def __init__(
+        self,
+        request: FormRequest,
+        tool_conf: DatabaseToolConf,
+        store: StateStore,
+        key_cache: PlatformKeyCache,
+        leeway_seconds: int,
+        data_ttl_seconds: int,
+    ) -> None:
+        super().__init__(
+            request,
+            tool_conf,
+            session_service=SessionService(request),
+            cookie_service=NoCookies(),
+            launch_data_storage=StoreLaunchDataStorage(store, data_ttl_seconds),
+        )
+        self._store = store
+        self._key_cache = key_cache
+        self._leeway = leeway_seconds
+        self._login_state: dict[str, Any] | None = None
+        self.claims: dict[str, Any] = {}
+
+    def _get_request_param(self, key: str) -> str | None:  # type: ignore[override]
+        return self._request.get_param(key)
+
+    def validate(self) -> ToolMessageLaunch:
+        """Validate the launch; every failure becomes a ``LaunchError`` with a clear reason."""
+        if self._restored:
+            raise LaunchError("invalid_launch", "A restored launch cannot be validated again.")
+        self._validated = True
+        try:
+            self._validate_format()
+            self._validate_registration()
+            self._validate_signature()
+            self._validate_state()
+            self._validate_nonce()
+            self._validate_message()
+            self.save_launch_data()
+        except LtiException as exc:
+            self._validated = False
+            raise LaunchError("invalid_message", str(exc)) from None
+        except Exception:
+            self._validated = False
+            raise
+        self.claims = dict(self._jwt["body"])
+        return self
+
+    @property
+    def registration_row(self) -> Registration:
+        row: Registration | None = self._tool_config.found
+        if row is None:
+            raise LaunchError("unknown_registration", "The launch's registration is not known.")
+        return row
+
+    def _validate_format(self) -> None:
+        if not self._get_request_param("id_token"):
+            raise LaunchError("missing_id_token", "The launch carries no id_token.")
+        try:
+            self.validate_jwt_format()
+        except LtiException:
+            raise LaunchError("invalid_token", "The id_token is not a readable JWT.") from None
+        header = self._jwt.get("header", {})
+        body = self._jwt.get("body")
+        if not isinstance(body, dict) or not isinstance(header, dict):
+            raise LaunchError("invalid_token", "The id_token is not a readable JWT.")
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise LaunchError(
+                "bad_algorithm",
+                f"The id_token is signed with {alg!r}; only asymmetric algorithms "
+                f"({', '.join(sorted(ALLOWED_ALGORITHMS))}) are accepted.",
+            )
+        if not header.get("kid"):
+            raise LaunchError("invalid_token", "The id_token header names no key (kid).")
+        for claim in ("iss", "aud"):
+            if not body.get(claim):
+                raise LaunchError("missing_claim", f"The id_token has no {claim!r} claim.")
+
+    def _validate_registration(self) -> None:
+        body = self._jwt["body"]
+        aud = body["aud"]
+        audiences = aud if isinstance(aud, list) else [aud]
+        client_id = body.get("azp") if len(audiences) > 1 else audiences[0]
+        if not isinstance(client_id, str) or client_id not in audiences:
+            raise LaunchError(
+                "wrong_audience", "The id_token has several audiences and no matching 'azp'."
+            )
+        if self._tool_config.find_registration_by_params(body["iss"], client_id) is None:
+            raise LaunchError(
+                "unknown_registration",
+                f"No platform is registered with issuer {body['iss']!r} and client id "
+                f"{client_id!r}.",
+                status=403,
+            )
+        self._registration = self._tool_config.to_lti_registration(self.registration_row)
+
+    def _validate_signature(self) -> None:
+        header = self._jwt["header"]
+        row = self.registration_row
+        key = self._key_cache.get_key(row.keyset_url, header["kid"], header["alg"])
+        try:
+            jwt.decode(
+                self._get_id_token(),
+                key,
+                algorithms=[header["alg"]],
+                audience=row.client_id,
+                issuer=row.issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise LaunchError("expired", "The id_token has expired.") from None
+        except jwt.ImmatureSignatureError:
+            raise LaunchError(
+                "not_yet_valid",
+                f"The id_token is issued in the future (beyond {self._leeway} s of clock skew); "
+                "check the platform's clock.",
+            ) from None
+        except jwt.InvalidAudienceError:
+            raise LaunchError(
+                "wrong_audience", "The id_token is not meant for this tool."
+            ) from None
+        except jwt.InvalidIssuerError:
+            raise LaunchError("wrong_issuer", "The id_token's issuer does not match.") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise LaunchError(
+                "missing_claim", f"The id_token has no {exc.claim!r} claim."
+            ) from None
+        except jwt.InvalidSignatureError:
+            raise LaunchError("bad_signature", "The id_token's signature is not valid.") from None
+        except jwt.InvalidTokenError as exc:
+            raise LaunchError("invalid_token", f"The id_token is not valid: {exc}.") from None
+
+    def _validate_state(self) -> None:
+        state = self._get_request_param("state")
+        if not state:
+            raise LaunchError("missing_state", "The launch carries no state parameter.")
+        login = self._store.take(_state_key(state))
+        if login is None:
+            raise LaunchError(
+                "unknown_state",
+                "The launch's state is unknown, expired or already used: start the launch again "
+                "from the course.",
+            )
+        if (
+            login.get("nonce") != self._jwt["body"].get("nonce")
+            or login.get("registration_id") != self.registration_row.id
+        ):
+            raise LaunchError(
+                "state_mismatch", "The launch's state does not belong to this id_token."
+            )
+        self._login_state = login
+
+    def _validate_nonce(self) -> None:
+        try:
+            self.validate_nonce()
+        except LtiException:
+            raise LaunchError(
+                "replayed", "This id_token has already been used (its nonce is spent)."
+            ) from None
+
+    def _validate_message(self) -> None:
+        body = self._jwt["body"]
+        if not body.get(CLAIM + "deployment_id"):
+            raise LaunchError("missing_claim", "The id_token has no deployment_id claim.")
+        if not body.get(CLAIM + "message_type"):
+            raise LaunchError("missing_claim", "The id_token has no message_type claim.")
+        if body.get(CLAIM + "version") is None:
+            raise LaunchError("missing_claim", "The id_token has no LTI version claim.")
+        self.validate_message()
+
+    def save_launch_data(self) -> ToolMessageLaunch:
+        """Keep the claims for later service calls (deep linking, AGS, NRPS) under the launch id."""
+        self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
+        return self

@@ -1,0 +1,205 @@
+"""Login and launch services: thin views call these with the parsed request."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti_tool.db import utcnow
+from lti_tool.lti.adapter import (
+    CLAIM,
+    DatabaseToolConf,
+    FormRequest,
+    ToolMessageLaunch,
+    build_login_redirect,
+    find_registration,
+)
+from lti_tool.lti.errors import DeploymentPendingError, LaunchError
+from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
+from lti_tool.lti.roles import map_roles
+from lti_tool.lti.runtime import LtiRuntime
+from lti_tool.lti.session_token import LaunchIdentity
+from lti_tool.tenancy.models import AuditEvent
+from lti_tool.tenancy.provisioning import Provisioned, provision_launch
+
+log = logging.getLogger(__name__)
+
+LOGIN_PARAMS = (
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "lti_deployment_id",
+    "client_id",
+    "lti_storage_target",
+)
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    identity: LaunchIdentity
+    token: str
+    provisioned: Provisioned
+    message_type: str
+    claims: dict[str, Any]
+
+
+def handle_login(
+    session: Session,
+    runtime: LtiRuntime,
+    params: dict[str, str | None],
+    registration_id: int | None = None,
+) -> str:
+    """Validate a third-party initiated login and return the platform auth URL to redirect to."""
+    issuer = params.get("iss")
+    if not issuer:
+        raise LaunchError("missing_issuer", "The login request has no 'iss' parameter.")
+    if not params.get("login_hint"):
+        raise LaunchError("missing_login_hint", "The login request has no 'login_hint' parameter.")
+    registration: Registration | None
+    if registration_id is not None:
+        registration = session.get(Registration, registration_id)
+        if registration is not None and (
+            registration.issuer != issuer
+            or (params.get("client_id") and params["client_id"] != registration.client_id)
+        ):
+            registration = None
+    else:
+        registration = find_registration(session, issuer, params.get("client_id"))
+    if registration is None:
+        hint = (
+            ""
+            if params.get("client_id")
+            else (" The platform sent no client_id: use the registration's own login URL.")
+        )
+        raise LaunchError(
+            "unknown_registration",
+            f"No platform is registered with issuer {issuer!r} and client id "
+            f"{params.get('client_id')!r}.{hint}",
+            status=403,
+        )
+    target = params.get("target_link_uri")
+    if target and urlsplit(target).netloc != urlsplit(runtime.settings.base_url).netloc:
+        raise LaunchError(
+            "bad_target",
+            f"The target_link_uri {target!r} is not an address of this tool "
+            f"({runtime.settings.base_url}).",
+        )
+    redirect = build_login_redirect(
+        runtime.store,
+        registration,
+        params,
+        runtime.launch_url,
+        runtime.settings.login_state_ttl_seconds,
+    )
+    return redirect.url
+
+
+def login_params(request: Request) -> dict[str, str | None]:
+    source = request.form if request.method == "POST" else request.args
+    return {name: source.get(name) for name in LOGIN_PARAMS}
+
+
+def handle_launch(session: Session, runtime: LtiRuntime, request: Request) -> LaunchResult:
+    """Validate an id_token launch, provision what it describes and issue a session token."""
+    conf = DatabaseToolConf(session)
+    launch = ToolMessageLaunch(
+        FormRequest(request),
+        conf,
+        runtime.store,
+        runtime.key_cache,
+        runtime.settings.jwt_leeway_seconds,
+        runtime.settings.session_token_ttl_seconds,
+    )
+    launch.validate()
+    claims = launch.claims
+    registration = launch.registration_row
+    deployment = _check_deployment(session, registration, str(claims[CLAIM + "deployment_id"]))
+    roles = [str(r) for r in map_roles(claims.get(CLAIM + "roles") or [])]
+    provisioned = provision_launch(session, registration, deployment, claims, roles)
+    session.commit()
+    custom = claims.get(CLAIM + "custom") or {}
+    presentation = claims.get(CLAIM + "launch_presentation") or {}
+    journey = provisioned.resource_link.journey_slug if provisioned.resource_link else None
+    identity = LaunchIdentity(
+        person_id=provisioned.person.id,
+        organization_id=registration.organization_id,
+        registration_id=registration.id,
+        context_id=provisioned.context.id if provisioned.context else None,
+        resource_link_id=provisioned.resource_link.id if provisioned.resource_link else None,
+        roles=tuple(roles),
+        launch_id=launch.get_launch_id(),
+        locale=_locale(presentation.get("locale") if isinstance(presentation, dict) else None),
+        journey_slug=journey or (custom.get("journey") if isinstance(custom, dict) else None),
+    )
+    return LaunchResult(
+        identity=identity,
+        token=runtime.tokens.issue(identity),
+        provisioned=provisioned,
+        message_type=str(claims.get(CLAIM + "message_type")),
+        claims=claims,
+    )
+
+
+def _locale(value: object) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    language = value.replace("_", "-").split("-")[0].lower()
+    return language if language in ("sv", "en") else None
+
+
+def _check_deployment(
+    session: Session, registration: Registration, deployment_id: str
+) -> Deployment:
+    """The active deployment, or record an unknown one (pending unless auto-approved) and refuse."""
+    deployment = session.scalars(
+        select(Deployment).where(
+            Deployment.registration_id == registration.id,
+            Deployment.deployment_id == deployment_id,
+        )
+    ).first()
+    if deployment is None:
+        auto = registration.auto_approve_deployments
+        deployment = Deployment(
+            registration_id=registration.id,
+            deployment_id=deployment_id[:255],
+            status=DeploymentStatus.ACTIVE if auto else DeploymentStatus.PENDING,
+            approved_at=utcnow() if auto else None,
+        )
+        session.add(deployment)
+        session.add(
+            AuditEvent(
+                organization_id=registration.organization_id,
+                kind="deployment.seen",
+                detail=f"registration={registration.id} deployment={deployment_id[:255]} "
+                f"status={deployment.status.value}",
+            )
+        )
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another worker recorded it at the same moment: use theirs.
+            session.rollback()
+            return _check_deployment(session, registration, deployment_id)
+        log.info(
+            "new deployment %s on registration %s recorded as %s",
+            deployment_id,
+            registration.id,
+            deployment.status.value,
+        )
+    if deployment.status != DeploymentStatus.ACTIVE:
+        raise DeploymentPendingError(
+            "deployment_pending",
+            f"Deployment {deployment_id!r} of this platform is waiting for approval. An "
+            "administrator of the tool must approve it "
+            f"(lti-journeys deployment approve --registration {registration.id} "
+            f"--deployment-id {deployment_id}).",
+        )
+    return deployment

@@ -1,0 +1,91 @@
+"""LTI models: platform registrations, deployments, tool keys and short-lived launch state."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.db import Base, UTCDateTime, utcnow
+from lti_tool.tenancy.models import Organization
+
+
+class Registration(Base):
+    """A platform registration, identified by (issuer, client_id): never by the issuer alone."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    auth_login_url: Mapped[str] = mapped_column(String(1000))
+    auth_token_url: Mapped[str] = mapped_column(String(1000))
+    auth_audience: Mapped[str | None] = mapped_column(String(1000))
+    keyset_url: Mapped[str] = mapped_column(String(1000))
+    auto_approve_deployments: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="registrations")
+    deployments: Mapped[list[Deployment]] = relationship(
+        back_populates="registration", order_by="Deployment.id"
+    )
+
+
+class DeploymentStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"
+
+
+class Deployment(Base):
+    """A deployment of the tool on a registration; unknown ones wait for approval."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (UniqueConstraint("registration_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[DeploymentStatus] = mapped_column(
+        Enum(
+            DeploymentStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    registration: Mapped[Registration] = relationship(back_populates="deployments")
+
+
+class ToolKey(Base):
+    """An RSA key pair of the tool; the private half is encrypted at rest.
+
+    The newest key without ``retires_at`` signs; every key whose ``retires_at`` is unset or in
+    the future is published in the JWKS, so platforms keep verifying during a rotation.
+    """
+
+    __tablename__ = "tool_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    alg: Mapped[str] = mapped_column(String(16), default="RS256")
+    public_jwk: Mapped[str] = mapped_column(Text)
+    private_key_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LaunchState(Base):
+    """Short-lived login state, nonces and launch data, shared by every process and host."""
+
+    __tablename__ = "lti_launch_states"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

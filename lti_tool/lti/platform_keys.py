@@ -1,0 +1,109 @@
+"""Platform public keys: a JWKS cache with exactly one refetch when a token names an unknown kid.
+
+Platforms rotate their keys; a tool that caches forever breaks, one that fetches on every launch is
+slow and fragile (pylti1p3's default). The cache is per process and only an optimisation: every
+process can rebuild it from the platform's keyset URL.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from jwt import PyJWK
+from jwt.exceptions import PyJWKError
+
+from lti_tool.lti.errors import LaunchError
+
+MAX_JWKS_BYTES = 256 * 1024
+# A token with a made-up kid must not let anyone make us hammer a platform.
+MIN_REFETCH_INTERVAL_SECONDS = 2.0
+
+
+@dataclass
+class _Entry:
+    keys: dict[str, dict[str, Any]]
+    fetched_at: float
+
+
+class PlatformKeyCache:
+    """Cached JWKS per keyset URL, refetched on expiry or on an unknown kid."""
+
+    def __init__(self, ttl_seconds: int, timeout_seconds: float) -> None:
+        self._ttl = ttl_seconds
+        self._timeout = timeout_seconds
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+        self._http = requests.Session()
+        self._http.headers["User-Agent"] = "lti-journeys"
+        self.fetch_count = 0
+
+    def get_key(self, keyset_url: str, kid: str, alg: str) -> PyJWK:
+        """The platform's key ``kid`` for ``alg``; raises ``LaunchError`` when it has none."""
+        now = time.monotonic()
+        entry = self._entries.get(keyset_url)
+        if (
+            entry is None
+            or now - entry.fetched_at > self._ttl
+            or (kid not in entry.keys and now - entry.fetched_at >= MIN_REFETCH_INTERVAL_SECONDS)
+        ):
+            entry = self._fetch(keyset_url)
+        jwk = entry.keys.get(kid)
+        if jwk is None:
+            raise LaunchError(
+                "unknown_key",
+                f"The platform's key set at {keyset_url} has no key with kid {kid!r}.",
+            )
+        if jwk.get("alg", alg) != alg:
+            raise LaunchError(
+                "bad_algorithm",
+                f"The token says alg {alg} but the platform's key {kid!r} is for {jwk.get('alg')}.",
+            )
+        try:
+            return PyJWK(jwk, algorithm=alg)
+        except PyJWKError as exc:
+            raise LaunchError(
+                "unknown_key", f"The platform's key {kid!r} is unusable: {exc}"
+            ) from None
+
+    def forget(self, keyset_url: str | None = None) -> None:
+        with self._lock:
+            if keyset_url is None:
+                self._entries.clear()
+            else:
+                self._entries.pop(keyset_url, None)
+
+    def _fetch(self, keyset_url: str) -> _Entry:
+        with self._lock:
+            try:
+                response = self._http.get(keyset_url, timeout=self._timeout, stream=True)
+                body = response.raw.read(MAX_JWKS_BYTES + 1, decode_content=True)
+            except requests.RequestException as exc:
+                raise LaunchError(
+                    "keyset_unreachable",
+                    f"The platform's key set at {keyset_url} could not be fetched: {exc.__class__.__name__}.",
+                    status=502,
+                ) from None
+            if response.status_code != 200 or len(body) > MAX_JWKS_BYTES:
+                raise LaunchError(
+                    "keyset_unreachable",
+                    f"The platform's key set at {keyset_url} answered HTTP {response.status_code}.",
+                    status=502,
+                )
+            try:
+                document = json.loads(body)
+                keys = {k["kid"]: k for k in document["keys"] if isinstance(k, dict) and "kid" in k}
+            except (ValueError, KeyError, TypeError):
+                raise LaunchError(
+                    "keyset_unreachable",
+                    f"The platform's key set at {keyset_url} is not a JSON Web Key Set.",
+                    status=502,
+                ) from None
+            self.fetch_count += 1
+            entry = _Entry(keys=keys, fetched_at=time.monotonic())
+            self._entries[keyset_url] = entry
+            return entry

@@ -1,0 +1,75 @@
+"""Mapping of the LTI role vocabularies (context, institution, system; full and short) to tool roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class ToolRole(StrEnum):
+    LEARNER = "learner"
+    INSTRUCTOR = "instructor"
+    CONTENT_DEVELOPER = "content_developer"
+    ADMIN = "admin"
+
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+
+# Context (membership) roles, including sub-roles such as membership/Instructor#TeachingAssistant.
+_MEMBERSHIP = {
+    "Learner": ToolRole.LEARNER,
+    "Instructor": ToolRole.INSTRUCTOR,
+    "ContentDeveloper": ToolRole.CONTENT_DEVELOPER,
+    "Administrator": ToolRole.INSTRUCTOR,
+    "Manager": ToolRole.INSTRUCTOR,
+    "TeachingAssistant": ToolRole.INSTRUCTOR,
+}
+_INSTITUTION = {
+    "Administrator": ToolRole.ADMIN,
+    "Faculty": ToolRole.INSTRUCTOR,
+    "Instructor": ToolRole.INSTRUCTOR,
+    "Student": ToolRole.LEARNER,
+    "Learner": ToolRole.LEARNER,
+    "Staff": ToolRole.LEARNER,
+    "Member": ToolRole.LEARNER,
+}
+_SYSTEM = {
+    "Administrator": ToolRole.ADMIN,
+    "SysAdmin": ToolRole.ADMIN,
+    "AccountAdmin": ToolRole.ADMIN,
+    "Creator": ToolRole.CONTENT_DEVELOPER,
+}
+
+
+def _classify(role: str) -> ToolRole | None:
+    if role.startswith(LIS + "membership"):
+        # membership#Instructor or membership/Instructor#TeachingAssistant
+        rest = role[len(LIS + "membership") :].lstrip("/#")
+        principal, _, sub = rest.partition("#")
+        return _MEMBERSHIP.get(sub) or _MEMBERSHIP.get(principal)
+    if role.startswith(LIS + "institution/person#"):
+        return _INSTITUTION.get(role.rsplit("#", 1)[1])
+    if role.startswith(LIS + "system/person#"):
+        return _SYSTEM.get(role.rsplit("#", 1)[1])
+    if "://" not in role and "#" not in role:
+        # Short context role names, which LTI 1.3 still allows (for example "Instructor").
+        return _MEMBERSHIP.get(role)
+    return None
+
+
+def map_roles(lti_roles: Iterable[object]) -> list[ToolRole]:
+    """Tool roles for a launch; anyone without a recognised role is a learner."""
+    found = {r for role in lti_roles if isinstance(role, str) and (r := _classify(role.strip()))}
+    if ToolRole.ADMIN in found:
+        found.add(ToolRole.INSTRUCTOR)
+    if not found:
+        found.add(ToolRole.LEARNER)
+    order = list(ToolRole)
+    return sorted(found, key=order.index)
+
+
+def is_staff(roles: Iterable[str]) -> bool:
+    """Instructors, content developers and admins may see the course's people."""
+    return any(
+        r in (ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.ADMIN) for r in roles
+    )

@@ -1,0 +1,67 @@
+"""LTI endpoints: OIDC login initiation, id_token launch and the tool's JWKS."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, make_response, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from lti_tool.db import get_session
+from lti_tool.lti import keys
+from lti_tool.lti.launches import handle_launch, handle_login, login_params
+from lti_tool.lti.runtime import get_runtime
+from lti_tool.lti.session_token import COOKIE, PARAM
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """Third-party initiated login; always answers with a GET redirect to the platform."""
+    url = handle_login(get_session(), get_runtime(), login_params(request))
+    g.no_store = True
+    return redirect(url, code=302)
+
+
+@bp.route("/login/<int:registration_id>", methods=["GET", "POST"])
+def login_for_registration(registration_id: int) -> ResponseReturnValue:
+    """Login URL bound to one registration, for platforms that send no client_id."""
+    url = handle_login(get_session(), get_runtime(), login_params(request), registration_id)
+    g.no_store = True
+    return redirect(url, code=302)
+
+
+@bp.post("/launch")
+def launch() -> ResponseReturnValue:
+    """Validate the platform's id_token, then continue on a cookie-less page with a session token."""
+    runtime = get_runtime()
+    result = handle_launch(get_session(), runtime, request)
+    response = make_response(
+        redirect(url_for("home.landing", _external=False) + f"?{PARAM}={result.token}", code=303)
+    )
+    secure = runtime.settings.base_url.startswith("https://")
+    # The token also goes in a cookie where the browser keeps one; pages never depend on it.
+    response.set_cookie(
+        COOKIE,
+        result.token,
+        max_age=runtime.settings.session_token_ttl_seconds,
+        httponly=True,
+        secure=secure,
+        samesite="None" if secure else "Lax",
+        partitioned=secure,
+    )
+    g.no_store = True
+    return response
+
+
+@bp.get("/jwks")
+def jwks() -> ResponseReturnValue:
+    """The tool's public keys: the signing key and those still in their grace period."""
+    session = get_session()
+    document = keys.jwks(session)
+    if not document["keys"]:
+        keys.ensure_key(session, get_runtime().box)
+        session.commit()
+        document = keys.jwks(session)
+    response = jsonify(document)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

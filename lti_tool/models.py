@@ -1,0 +1,6 @@
+"""Imports every model module so that the metadata is complete (Alembic, tests)."""
+
+from lti_tool.lti import models as lti_models
+from lti_tool.tenancy import models as tenancy_models
+
+__all__ = ["lti_models", "tenancy_models"]

@@ -1,0 +1,1 @@
+"""Tenancy: organisations (huvudmän), school units, people, course contexts and resource links."""

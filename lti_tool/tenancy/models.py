@@ -1,0 +1,140 @@
+"""Tenancy models. Every row that holds people's data is reachable from exactly one Organization."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from lti_tool.lti.models import Deployment, Registration
+
+
+class Organization(Base):
+    """A huvudman: a municipality's education administration or an independent school group."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="organization")
+    registrations: Mapped[list[Registration]] = relationship(back_populates="organization")
+
+
+class Unit(Base):
+    """A skolenhet (school unit) of an organisation, led by a rektor."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="units")
+
+
+class Person(Base):
+    """A user as known to one platform registration (``sub`` is only unique per registration)."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("registration_id", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
+    sub: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    given_name: Mapped[str | None] = mapped_column(String(255))
+    family_name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    locale: Mapped[str | None] = mapped_column(String(35))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    registration: Mapped[Registration] = relationship()
+
+    @property
+    def display_name(self) -> str:
+        """The best name the platform shared, or a neutral label when it shared none."""
+        if self.name:
+            return self.name
+        joined = " ".join(p for p in (self.given_name, self.family_name) if p)
+        return joined or self.email or ""
+
+
+class Context(Base):
+    """An LMS course (or other context) seen through one registration."""
+
+    __tablename__ = "contexts"
+    __table_args__ = (UniqueConstraint("registration_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
+    context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(500))
+    label: Mapped[str | None] = mapped_column(String(255))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+    deployment: Mapped[Deployment] = relationship()
+
+
+class ResourceLink(Base):
+    """A placement of the tool inside a context; may name the journey it shows."""
+
+    __tablename__ = "resource_links"
+    __table_args__ = (UniqueConstraint("context_id", "resource_link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("contexts.id"))
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(500))
+    journey_slug: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    context: Mapped[Context] = relationship()
+
+
+class Membership(Base):
+    """A person's roles in a context, as of their latest launch."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("person_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    context_id: Mapped[int] = mapped_column(ForeignKey("contexts.id"), index=True)
+    tool_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lti_roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    last_launch_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship()
+    context: Mapped[Context] = relationship()
+
+
+class AuditEvent(Base):
+    """An administrative or security-relevant event, without personal data in ``detail``."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
