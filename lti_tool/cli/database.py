@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from lti_tool import migrate
 from lti_tool.db import get_database
 
 
-@click.group("db", help="Database schema migrations (Alembic).")
+@click.group("db", cls=AppGroup, help="Database schema migrations (Alembic).")
 def db_group() -> None:
     pass
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from lti_tool.cli.common import admin_session, clear_errors
 from lti_tool.demo.platform import DemoPlatform, seed
 
 
-@click.group("demo", help="The built-in demo learning platform (development only).")
+@click.group("demo", cls=AppGroup, help="The built-in demo learning platform (development only).")
 def demo_group() -> None:
     pass
 

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
 from lti_tool.lti import keys
 from lti_tool.lti.runtime import get_runtime
 
 
-@click.group("keys", help="The tool's RSA signing keys, published at /lti/jwks.")
+@click.group("keys", cls=AppGroup, help="The tool's RSA signing keys, published at /lti/jwks.")
 def keys_group() -> None:
     pass
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
 from lti_tool.lti import registrations
@@ -40,7 +41,7 @@ def _deployment_dict(d: Deployment) -> dict[str, Any]:
     }
 
 
-@click.group("platform", help="LMS platform registrations (issuer + client id).")
+@click.group("platform", cls=AppGroup, help="LMS platform registrations (issuer + client id).")
 def platform_group() -> None:
     pass
 
@@ -124,7 +125,7 @@ def platform_list(org_slug: str | None, as_json: bool) -> None:
             )
 
 
-@click.group("deployment", help="Deployments of the tool on a platform registration.")
+@click.group("deployment", cls=AppGroup, help="Deployments of the tool on a platform registration.")
 def deployment_group() -> None:
     pass
 

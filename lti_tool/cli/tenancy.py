@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
 from lti_tool.tenancy import services
 
 
-@click.group("org", help="Organisations (huvudmän).")
+@click.group("org", cls=AppGroup, help="Organisations (huvudmän).")
 def org_group() -> None:
     pass
 
@@ -37,7 +38,7 @@ def org_list(as_json: bool) -> None:
             click.echo(f"{o.id:>4}  {o.slug:<24} {o.name}")
 
 
-@click.group("unit", help="School units (skolenheter) of an organisation.")
+@click.group("unit", cls=AppGroup, help="School units (skolenheter) of an organisation.")
 def unit_group() -> None:
     pass
 

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 
 from lti_tool.demo import catalog
 from lti_tool.demo.platform import DemoPlatform, launch_claims
+from lti_tool.lti.runtime import get_runtime
 
 bp = Blueprint("demo", __name__, url_prefix="/demo", template_folder="templates")
 
@@ -85,6 +86,9 @@ def authorize() -> ResponseReturnValue:
         platform, person, course, args["nonce"], base + "/lti/launch", str(get_locale() or "sv")
     )
     fields = {"id_token": platform.id_token(claims), "state": args["state"]}
+    # The demo platform runs in this process: hand its keys to the tool's cache directly, which
+    # also spares a single-threaded server from fetching its own JWKS over HTTP.
+    get_runtime().key_cache.prime(platform.base_url + "/demo/jwks", platform.jwks())
     return render_template("demo/autopost.html", action=redirect_uri, fields=fields)
 
 

@@ -70,6 +70,12 @@ class PlatformKeyCache:
                 "unknown_key", f"The platform's key {kid!r} is unusable: {exc}"
             ) from None
 
+    def prime(self, keyset_url: str, document: dict[str, Any]) -> None:
+        """Seed the cache with a key set known in-process (the built-in demo platform)."""
+        keys = {k["kid"]: k for k in document.get("keys", []) if isinstance(k, dict) and "kid" in k}
+        with self._lock:
+            self._entries[keyset_url] = _Entry(keys=keys, fetched_at=time.monotonic())
+
     def forget(self, keyset_url: str | None = None) -> None:
         with self._lock:
             if keyset_url is None:

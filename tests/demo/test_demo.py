@@ -1,0 +1,97 @@
+"""The demo LMS: seeding, and a complete launch through its real OIDC flow."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from flask import Flask
+from flask.testing import FlaskCliRunner, FlaskClient
+from werkzeug.test import TestResponse
+
+from config.settings import Settings
+from lti_tool.app import create_app
+from tests.conftest import make_settings
+
+
+def _form(response: TestResponse) -> tuple[str, dict[str, str]]:
+    text = response.get_data(as_text=True)
+    action = re.search(r'action="([^"]+)"', text)
+    assert action, text
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', text))
+    return html.unescape(action.group(1)), {k: html.unescape(v) for k, v in fields.items()}
+
+
+def _path(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def demo_launch(client: FlaskClient, course: str, person: str) -> TestResponse:
+    action, fields = _form(client.get(f"/demo/start/{course}/{person}"))
+    login = client.post(_path(action), data=fields)
+    assert login.status_code == 302, login.get_data(as_text=True)
+    action, fields = _form(client.get(_path(login.headers["Location"])))
+    launch = client.post(_path(action), data=fields)
+    assert launch.status_code == 303, launch.get_data(as_text=True)
+    return client.get(_path(launch.headers["Location"]))
+
+
+def test_demo_seed_is_idempotent(runner: FlaskCliRunner) -> None:
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    assert "Created organisation demo-norrstad." in first.output
+    second = runner.invoke(args=["demo", "seed"])
+    assert "Demo was already seeded." in second.output
+
+
+def test_demo_index_lists_courses_of_two_organisations(client: FlaskClient) -> None:
+    page = client.get("/demo/").get_data(as_text=True)
+    assert "Norrstads kommun (demo)" in page
+    assert "Söderviks skolor (demo)" in page
+
+
+def test_demo_launch_as_instructor_reaches_landing(
+    runner: FlaskCliRunner, client: FlaskClient
+) -> None:
+    runner.invoke(args=["demo", "seed"])
+    page = demo_launch(client, "norrstad-digital", "instructor").get_data(as_text=True)
+    assert "Erik Berg" in page
+    assert "Digital kompetens för lärare" in page
+    assert "Norrskolan" in page
+
+
+def test_demo_launches_of_two_organisations_stay_apart(
+    runner: FlaskCliRunner, client: FlaskClient
+) -> None:
+    runner.invoke(args=["demo", "seed"])
+    demo_launch(client, "sodervik-ledarskap", "learner")
+    page = demo_launch(client, "norrstad-digital", "instructor").get_data(as_text=True)
+    assert "Alva Lind" not in page
+
+
+def test_demo_auth_refuses_foreign_redirect_uri(client: FlaskClient) -> None:
+    response = client.get(
+        "/demo/auth",
+        query_string={
+            "scope": "openid",
+            "response_type": "id_token",
+            "response_mode": "form_post",
+            "nonce": "n",
+            "state": "s",
+            "redirect_uri": "https://evil.example/steal",
+            "login_hint": "learner:norrstad-digital",
+            "client_id": "demo-norrstad-client",
+        },
+    )
+    assert response.status_code == 400
+    assert "redirect_uri is not the tool&#39;s registered launch URL" in response.get_data(
+        as_text=True
+    )
+
+
+def test_demo_is_disabled_in_production(settings: Settings) -> None:
+    production = make_settings(
+        settings.database_url, env="production", base_url="https://tool.example.se"
+    )
+    app: Flask = create_app(production)
+    assert app.test_client().get("/demo/").status_code == 404
