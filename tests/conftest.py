@@ -19,8 +19,8 @@ from config.settings import Settings
 from lti_tool import migrate
 from lti_tool.app import create_app
 from lti_tool.db import get_database
-from lti_tool.lti.registrations import add_registration
 from lti_tool.lti.models import Registration
+from lti_tool.lti.registrations import add_registration
 from lti_tool.tenancy.services import add_organization
 from tests.support.database import (
     POSTGRES_URL,

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from flask import Flask
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from lti_tool.db import get_database, utcnow
 from lti_tool.lti import keys

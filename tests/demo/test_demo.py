@@ -6,7 +6,7 @@ import html
 import re
 
 from flask import Flask
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.test import TestResponse
 
 from config.settings import Settings
