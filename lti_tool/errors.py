@@ -50,6 +50,12 @@ def _explanations() -> dict[str, str]:
         "session_invalid": _("Your session is not valid. Open the tool again from your course."),
         "forbidden_role": _("Your role does not give access to this page."),
         "wrong_context": _("Your session belongs to another course."),
+        "http_400": _("The request could not be understood."),
+        "http_403": _("You do not have access to this page."),
+        "http_404": _("The page does not exist."),
+        "http_405": _("This address does not accept that kind of request."),
+        "http_413": _("What was sent is too large."),
+        "internal_error": _("Something went wrong on our side."),
     }
 
 
@@ -58,10 +64,9 @@ def _error_response(status: int, code: str, detail: str, title: str | None = Non
         response = jsonify({"error": code, "message": detail})
         response.status_code = status
         return response
-    explanation = _explanations().get(code, detail)
-    html = render_template(
-        "error.html", status=status, code=code, title=title or explanation, detail=detail
-    )
+    explanations = _explanations()
+    heading = explanations.get(code, title or detail)
+    html = render_template("error.html", status=status, code=code, title=heading, detail=detail)
     return Response(html, status=status, mimetype="text/html")
 
 
@@ -79,13 +84,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
-        return _error_response(status, f"http_{status}", exc.description or exc.name, exc.name)
+        code = f"http_{status}"
+        # Werkzeug's descriptions are English prose; our own sentence replaces them on pages.
+        detail = (
+            "" if code in _explanations() and not _wants_json() else (exc.description or exc.name)
+        )
+        return _error_response(status, code, detail, exc.name)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _error_response(
-            500,
-            "internal_error",
-            _("Something went wrong on our side. It has been logged; please try again."),
+            500, "internal_error", _("It has been logged; please try again in a moment.")
         )
