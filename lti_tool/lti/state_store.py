@@ -36,12 +36,21 @@ class StateStore(ABC):
 
 
 class DatabaseStateStore(StateStore):
-    """State in the ``lti_launch_states`` table; each call commits on its own short session."""
+    """State in the ``lti_launch_states`` table; each call commits on its own short session.
 
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    Expired rows are deleted every ``purge_every`` writes of a process, so the table stays small
+    without a separate job (``lti-journeys lti purge-state`` does the same on demand).
+    """
+
+    def __init__(self, factory: sessionmaker[Session], purge_every: int = 1000) -> None:
         self._factory = factory
+        self._purge_every = purge_every
+        self._writes = 0
 
     def put(self, key: str, value: Any, ttl_seconds: int) -> None:
+        self._writes += 1
+        if self._writes % self._purge_every == 0:
+            self.purge_expired()
         expires = utcnow() + timedelta(seconds=ttl_seconds)
         with self._factory() as session:
             row = session.get(LaunchState, key)
