@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     jwks_fetch_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     key_rotation_grace_days: int = Field(default=14, ge=0, le=365)
     default_locale: Literal["sv", "en"] = "sv"
+    lrs_max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     demo_enabled: bool = True
     log_level: str = "INFO"
     log_json: bool = False

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.logging import configure_logging
 from config.settings import Settings, load_settings
+from xapi.lrs import LrsConfig, init_lrs
 
 
 def _database_url(settings: Settings, instance_path: str) -> str:
@@ -28,7 +29,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.effective_secret_key,
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        # The LRS accepts attachments; other views read small forms. Larger bodies get a 413.
+        MAX_CONTENT_LENGTH=settings.lrs_max_body_bytes + 1024 * 1024,
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -43,6 +45,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     database = db.init_app(app, _database_url(settings, app.instance_path))
     runtime.init_app(app, settings, database)
     i18n.init_app(app, settings.default_locale)
+    init_lrs(
+        app,
+        database.sessionmaker,
+        LrsConfig(endpoint=settings.base_url + "/xapi", max_body_bytes=settings.lrs_max_body_bytes),
+    )
     errors.init_app(app)
 
     from lti_tool.home.views import bp as home_bp

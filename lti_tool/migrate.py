@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -44,9 +44,14 @@ def pending_model_changes(engine: Engine) -> list[object]:
 
     import lti_tool.models  # noqa: F401
     from lti_tool.db import Base
+    from xapi.db import XapiBase
 
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"compare_type": True, "render_as_batch": True}
         )
-        return list(compare_metadata(context, Base.metadata))
+        combined = MetaData()
+        for metadata in (Base.metadata, XapiBase.metadata):
+            for table in metadata.tables.values():
+                table.to_metadata(combined)
+        return list(compare_metadata(context, combined))

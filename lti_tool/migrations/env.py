@@ -10,9 +10,10 @@ from sqlalchemy import engine_from_config, pool
 
 import lti_tool.models  # noqa: F401  (registers every table on the metadata)
 from lti_tool.db import Base, UTCDateTime
+from xapi.db import XapiBase
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = [Base.metadata, XapiBase.metadata]
 
 
 def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:

@@ -9,7 +9,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 POSTGRES_URL = os.environ.get(
-    "LTI_JOURNEYS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lti_journeys_test"
+    "LTI_JOURNEYS_TEST_POSTGRES_URL",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/lti_journeys_test",
 )
 REQUIRE_POSTGRES = os.environ.get("LTI_JOURNEYS_REQUIRE_POSTGRES") == "1"
 
@@ -19,7 +20,9 @@ def postgres_available() -> str | None:
     url = make_url(POSTGRES_URL)
     admin = url.set(database="postgres")
     try:
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        engine = create_engine(
+            admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
         with engine.connect() as conn:
             exists = conn.execute(
                 text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
@@ -49,11 +52,17 @@ def reset_schema(engine: Engine) -> None:
 
 def truncate_all(engine: Engine) -> None:
     from lti_tool.db import Base
+    from xapi.db import XapiBase
 
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(XapiBase.metadata.sorted_tables)]
+    tables += [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
         else:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 (names from metadata)
