@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup
 from lti_tool.cli.database import db_group
 from lti_tool.cli.demo import demo_group
 from lti_tool.cli.keys import keys_group
+from lti_tool.cli.lrs import lrs_group
 from lti_tool.cli.lti import lti_group
 from lti_tool.cli.platforms import deployment_group, platform_group
 from lti_tool.cli.tenancy import org_group, unit_group
@@ -20,6 +21,7 @@ COMMAND_GROUPS = (
     deployment_group,
     keys_group,
     lti_group,
+    lrs_group,
     demo_group,
 )
 

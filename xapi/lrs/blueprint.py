@@ -64,20 +64,21 @@ def create_blueprint() -> Blueprint:
     @bp.route("/<path:resource>", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
     def dispatch(resource: str) -> Response:
         resource = resource.rstrip("/")
-        handlers = ROUTES.get(resource)
-        if handlers is None:
-            raise NotFoundError(f"This LRS has no resource {resource!r}.")
         state: LrsState = current_app.extensions[EXTENSION_KEY]
         xreq = build_request(request, state.config.max_body_bytes)
-        method = "GET" if xreq.method == "HEAD" else xreq.method
-        handler = handlers.get(method)
-        if handler is None:
-            raise XapiError(f"{xreq.method} is not allowed on {resource}.", 405)
-        version = negotiate(xreq.header(HEADER))
-        g.xapi_version = version
         session = state.factory()
         try:
+            # Credentials first: an unauthenticated client learns nothing about the LRS.
             principal = state.authenticator.authenticate(session, xreq.header("Authorization"))
+            handlers = ROUTES.get(resource)
+            if handlers is None:
+                raise NotFoundError(f"This LRS has no resource {resource!r}.")
+            method = "GET" if xreq.method == "HEAD" else xreq.method
+            handler = handlers.get(method)
+            if handler is None:
+                raise XapiError(f"{xreq.method} is not allowed on {resource}.", 405)
+            version = negotiate(xreq.header(HEADER))
+            g.xapi_version = version
             return handler(LrsContext(xreq, version, principal, session, state.config))
         finally:
             session.close()
