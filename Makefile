@@ -35,7 +35,7 @@ lint: setup
 # Re-extract translatable strings after changing templates or code (then translate sv/en .po files).
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o lti_tool/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i lti_tool/translations/messages.pot -d lti_tool/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i lti_tool/translations/messages.pot -d lti_tool/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -79,7 +79,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SessionTokenError)
     def _session_error(exc: SessionTokenError) -> Response:
         log.info("session refused: %s on %s", exc.code, request.path)
-        return _error_response(exc.status, exc.code, exc.detail)
+        # The translated heading says it all to a person; the English detail is for JSON clients.
+        return _error_response(exc.status, exc.code, exc.detail if _wants_json() else "")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

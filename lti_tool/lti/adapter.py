@@ -45,6 +45,7 @@ ALLOWED_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
 )
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 
 
 def find_registration(session: Session, issuer: str, client_id: str | None) -> Registration | None:
@@ -297,17 +298,19 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
         if not isinstance(body, dict) or not isinstance(header, dict):
             raise LaunchError("invalid_token", "The id_token is not a readable JWT.")
         alg = header.get("alg")
-        if alg not in ALLOWED_ALGORITHMS:
+        if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
             raise LaunchError(
                 "bad_algorithm",
                 f"The id_token is signed with {alg!r}; only asymmetric algorithms "
                 f"({', '.join(sorted(ALLOWED_ALGORITHMS))}) are accepted.",
             )
-        if not header.get("kid"):
+        if not header.get("kid") or not isinstance(header["kid"], str):
             raise LaunchError("invalid_token", "The id_token header names no key (kid).")
         for claim in ("iss", "aud"):
             if not body.get(claim):
                 raise LaunchError("missing_claim", f"The id_token has no {claim!r} claim.")
+        if not isinstance(body["iss"], str):
+            raise LaunchError("invalid_token", "The id_token's 'iss' claim is not a string.")
 
     def _validate_registration(self) -> None:
         body = self._jwt["body"]
@@ -400,6 +403,13 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
             raise LaunchError("missing_claim", "The id_token has no message_type claim.")
         if body.get(CLAIM + "version") is None:
             raise LaunchError("missing_claim", "The id_token has no LTI version claim.")
+        # pylti1p3 reads these claims with ``.get`` and fails with an AttributeError otherwise.
+        for name in (CLAIM + "resource_link", DEEP_LINKING_SETTINGS):
+            if not isinstance(body.get(name, {}), dict):
+                raise LaunchError(
+                    "invalid_message",
+                    f"The id_token's {name.rsplit('/', 1)[1]} claim is not an object.",
+                )
         self.validate_message()
 
     def save_launch_data(self) -> ToolMessageLaunch:

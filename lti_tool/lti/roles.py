@@ -43,10 +43,11 @@ _SYSTEM = {
 
 def _classify(role: str) -> ToolRole | None:
     if role.startswith(LIS + "membership"):
-        # membership#Instructor or membership/Instructor#TeachingAssistant
+        # membership#Instructor or membership/Instructor#TeachingAssistant: the principal role
+        # decides, since a sub-role only refines it (membership/Learner#Instructor is a learner).
         rest = role[len(LIS + "membership") :].lstrip("/#")
-        principal, _, sub = rest.partition("#")
-        return _MEMBERSHIP.get(sub) or _MEMBERSHIP.get(principal)
+        principal = rest.partition("#")[0]
+        return _MEMBERSHIP.get(principal)
     if role.startswith(LIS + "institution/person#"):
         return _INSTITUTION.get(role.rsplit("#", 1)[1])
     if role.startswith(LIS + "system/person#"):
