@@ -1,0 +1,207 @@
+"""End-to-end fixtures: the real ``lti-journeys`` server in a subprocess and a headless Chromium.
+
+The server is started through the virtualenv's ``lti-journeys`` console script on a free port,
+with a migrated and seeded SQLite database in a temporary directory, and is always stopped.
+
+The browser is Debian's ``chromium`` driven by its ``chromedriver`` through Selenium. Without
+them the browser tests are skipped, unless ``LTI_JOURNEYS_REQUIRE_BROWSER=1`` (CI), which turns
+the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+REQUIRE_BROWSER = "LTI_JOURNEYS_REQUIRE_BROWSER"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+STARTUP_SECONDS = 30.0
+
+
+def skip_or_fail_without_browser(reason: str) -> None:
+    """Skip the test, or fail it when the environment promises a browser."""
+    if os.environ.get(REQUIRE_BROWSER) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_BROWSER}=1 requires the browser)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _console_script() -> Path:
+    """``lti-journeys`` next to the running interpreter, i.e. in the same virtualenv."""
+    script = Path(sys.executable).parent / "lti-journeys"
+    if not script.exists():
+        pytest.fail(f"{script} not found; install the project with `pip install -e .[dev]`")
+    return script
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _server_env(base_url: str, database_url: str) -> dict[str, str]:
+    """The caller's environment without stray tool or Flask settings, plus the server's own."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("LTI_JOURNEYS_", "FLASK_"))
+    }
+    env.update(
+        {
+            "LTI_JOURNEYS_ENV": "development",
+            "LTI_JOURNEYS_DATABASE_URL": database_url,
+            "LTI_JOURNEYS_BASE_URL": base_url,
+            "LTI_JOURNEYS_SECRET_KEY": "e2e-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "LTI_JOURNEYS_DEMO_ENABLED": "true",
+            "LTI_JOURNEYS_LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@dataclass(frozen=True)
+class ToolServer:
+    base_url: str
+    log_path: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def _wait_until_serving(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log = log_path.read_text(encoding="utf-8", errors="replace")
+            pytest.fail(f"lti-journeys exited with {process.returncode} on start:\n{log}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    pytest.fail(f"lti-journeys did not answer {url} within {STARTUP_SECONDS:.0f} s:\n{log}")
+
+
+@pytest.fixture(scope="session")
+def tool_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolServer]:
+    """``lti-journeys run`` with the demo seeded, on a free port, for the whole session."""
+    workdir = tmp_path_factory.mktemp("tool-server")
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = _server_env(base_url, f"sqlite:///{workdir / 'demo.sqlite3'}")
+    script = _console_script()
+    # The working directory is the temporary one, so no developer .env or .flaskenv is read.
+    for command in (("db", "upgrade"), ("demo", "seed")):
+        result = subprocess.run(
+            [str(script), *command],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.fail(
+                f"lti-journeys {' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+            )
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                str(script),
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-debug",
+                "--no-reload",
+                "--with-threads",
+            ],
+            cwd=workdir,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_serving(process, base_url + "/demo/", log_path)
+        yield ToolServer(base_url=base_url, log_path=log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """A headless Chromium with a fresh profile, driven by Selenium."""
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    if missing:
+        skip_or_fail_without_browser(
+            f"{' and '.join(missing)} not found (apt-get install chromium chromium-driver)"
+        )
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        skip_or_fail_without_browser("selenium is not installed (pip install selenium)")
+        raise  # unreachable: skip and fail both raise
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+        "--lang=sv-SE",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(argument)
+    # A Swedish teacher's browser: the demo platform passes this locale on in the launch.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "sv-SE,sv,en"})
+    service = Service(str(CHROMEDRIVER), log_output=str(tmp_path / "chromedriver.log"))
+    driver = webdriver.Chrome(service=service, options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    """``test-artifacts/`` at the repository root (git-ignored), for screenshots."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
