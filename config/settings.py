@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     key_rotation_grace_days: int = Field(default=14, ge=0, le=365)
     default_locale: Literal["sv", "en"] = "sv"
     lrs_max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Version the LRS names in answers to requests without X-Experience-API-Version.
+    lrs_default_version: Literal["1.0.3", "2.0.0"] = "2.0.0"
     demo_enabled: bool = True
     log_level: str = "INFO"
     log_json: bool = False

@@ -48,7 +48,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_lrs(
         app,
         database.sessionmaker,
-        LrsConfig(endpoint=settings.base_url + "/xapi", max_body_bytes=settings.lrs_max_body_bytes),
+        LrsConfig(
+            endpoint=settings.base_url + "/xapi",
+            max_body_bytes=settings.lrs_max_body_bytes,
+            default_version=settings.lrs_default_version,
+        ),
     )
     errors.init_app(app)
 

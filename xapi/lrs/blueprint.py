@@ -13,7 +13,7 @@ from xapi.lrs.auth import Authenticator
 from xapi.lrs.context import ROUTES, LrsConfig, LrsContext
 from xapi.lrs.errors import NotFoundError, XapiError
 from xapi.lrs.request import build_request
-from xapi.lrs.versions import HEADER, LATEST, SUPPORTED, negotiate
+from xapi.lrs.versions import HEADER, SUPPORTED, negotiate
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,8 @@ def create_blueprint() -> Blueprint:
 
     @bp.after_request
     def _headers(response: Response) -> Response:
-        response.headers[HEADER] = g.get("xapi_version", LATEST)
+        state: LrsState = current_app.extensions[EXTENSION_KEY]
+        response.headers[HEADER] = g.get("xapi_version", state.config.default_version)
         origin = request.headers.get("Origin")
         response.headers["Access-Control-Allow-Origin"] = origin or "*"
         if origin:

@@ -21,6 +21,8 @@ class LrsConfig:
     max_body_bytes: int = 20 * 1024 * 1024
     # Statements per page of a GET query when the client gives no (or a larger) limit.
     page_size: int = 500
+    # The version named in responses to requests that name none (they are refused with 400).
+    default_version: str = "2.0.0"
 
 
 @dataclass
