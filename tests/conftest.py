@@ -24,6 +24,7 @@ from lti_tool.lti.registrations import add_registration
 from lti_tool.tenancy.services import add_organization
 from tests.support.database import (
     POSTGRES_URL,
+    drop_test_database,
     postgres_available,
     reset_schema,
     skip_or_fail_without_postgres,
@@ -45,7 +46,7 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres() -> str:
+def migrated_postgres() -> Iterator[str]:
     reason = postgres_available()
     if reason:
         skip_or_fail_without_postgres(reason)
@@ -53,7 +54,8 @@ def migrated_postgres() -> str:
     reset_schema(engine)
     migrate.upgrade(engine)
     engine.dispose()
-    return POSTGRES_URL
+    yield POSTGRES_URL
+    drop_test_database()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -403,6 +403,13 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
             raise LaunchError("missing_claim", "The id_token has no message_type claim.")
         if body.get(CLAIM + "version") is None:
             raise LaunchError("missing_claim", "The id_token has no LTI version claim.")
+        roles = body.get(CLAIM + "roles")
+        if roles is not None and (
+            not isinstance(roles, list) or not all(isinstance(r, str) for r in roles)
+        ):
+            raise LaunchError(
+                "invalid_message", "The id_token's roles claim is not a list of strings."
+            )
         # pylti1p3 reads these claims with ``.get`` and fails with an AttributeError otherwise.
         for name in (CLAIM + "resource_link", DEEP_LINKING_SETTINGS):
             if not isinstance(body.get(name, {}), dict):

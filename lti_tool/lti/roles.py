@@ -41,26 +41,43 @@ _SYSTEM = {
 }
 
 
-def _classify(role: str) -> ToolRole | None:
+def _classify(role: str) -> tuple[ToolRole | None, bool]:
+    """The tool role a single LTI role grants, and whether it is a context (course) role."""
     if role.startswith(LIS + "membership"):
         # membership#Instructor or membership/Instructor#TeachingAssistant: the principal role
         # decides, since a sub-role only refines it (membership/Learner#Instructor is a learner).
         rest = role[len(LIS + "membership") :].lstrip("/#")
         principal = rest.partition("#")[0]
-        return _MEMBERSHIP.get(principal)
+        return _MEMBERSHIP.get(principal), True
     if role.startswith(LIS + "institution/person#"):
-        return _INSTITUTION.get(role.rsplit("#", 1)[1])
+        return _INSTITUTION.get(role.rsplit("#", 1)[1]), False
     if role.startswith(LIS + "system/person#"):
-        return _SYSTEM.get(role.rsplit("#", 1)[1])
+        return _SYSTEM.get(role.rsplit("#", 1)[1]), False
     if "://" not in role and "#" not in role:
         # Short context role names, which LTI 1.3 still allows (for example "Instructor").
-        return _MEMBERSHIP.get(role)
-    return None
+        return _MEMBERSHIP.get(role), True
+    return None, False
 
 
 def map_roles(lti_roles: Iterable[object]) -> list[ToolRole]:
-    """Tool roles for a launch; anyone without a recognised role is a learner."""
-    found = {r for role in lti_roles if isinstance(role, str) and (r := _classify(role.strip()))}
+    """Tool roles for a launch; anyone without a recognised role is a learner.
+
+    In a course, the course (context) roles decide: Canvas sends the institution role Faculty
+    for anyone who teaches anywhere, which must not make a teacher who takes a course as a
+    participant an instructor of it. Institution and system roles decide only when the launch
+    carries no course role, except that administrators stay administrators.
+    """
+    in_context: set[ToolRole] = set()
+    outside: set[ToolRole] = set()
+    for role in lti_roles:
+        if not isinstance(role, str):
+            continue
+        tool_role, is_context = _classify(role.strip())
+        if tool_role is not None:
+            (in_context if is_context else outside).add(tool_role)
+    found = set(in_context) if in_context else set(outside)
+    if ToolRole.ADMIN in outside:
+        found.add(ToolRole.ADMIN)
     if ToolRole.ADMIN in found:
         found.add(ToolRole.INSTRUCTOR)
     if not found:

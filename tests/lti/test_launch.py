@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Flask
 
 from tests.conftest import Launcher, session_token
-from tests.support.platform import LIS
 
 
 def test_launch_valid_redirects_to_landing_with_session_token(launcher: Launcher) -> None:

@@ -8,9 +8,15 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-POSTGRES_URL = os.environ.get(
-    "LTI_JOURNEYS_TEST_POSTGRES_URL",
-    "postgresql+psycopg://postgres@127.0.0.1:5432/lti_journeys_test",
+_BASE_URL = make_url(
+    os.environ.get(
+        "LTI_JOURNEYS_TEST_POSTGRES_URL",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/lti_journeys_test",
+    )
+)
+# One database per test run, so runs side by side (a developer's and CI's) never collide.
+POSTGRES_URL = _BASE_URL.set(database=f"{_BASE_URL.database}_{os.getpid()}").render_as_string(
+    hide_password=False
 )
 REQUIRE_POSTGRES = os.environ.get("LTI_JOURNEYS_REQUIRE_POSTGRES") == "1"
 
@@ -33,6 +39,14 @@ def postgres_available() -> str | None:
     except Exception as exc:
         return f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"
     return None
+
+
+def drop_test_database() -> None:
+    url = make_url(POSTGRES_URL)
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def skip_or_fail_without_postgres(reason: str) -> None:

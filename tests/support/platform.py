@@ -35,7 +35,9 @@ class TestPlatform:
 
     __test__ = False
 
-    def __init__(self, issuer: str = "https://lms.example.test", client_id: str = "client-1") -> None:
+    def __init__(
+        self, issuer: str = "https://lms.example.test", client_id: str = "client-1"
+    ) -> None:
         self.issuer = issuer
         self.client_id = client_id
         self.deployment_id = "deployment-1"
@@ -71,7 +73,9 @@ class TestPlatform:
                 return None
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def stop(self) -> None:
         if self._server is not None:
@@ -119,7 +123,20 @@ class TestPlatform:
         return jwt.encode(claims, key.private, algorithm="RS256", headers=headers)
 
 
-_PLAIN = {"iss", "aud", "sub", "iat", "exp", "nbf", "nonce", "azp", "name", "email", "given_name", "family_name"}
+_PLAIN = {
+    "iss",
+    "aud",
+    "sub",
+    "iat",
+    "exp",
+    "nbf",
+    "nonce",
+    "azp",
+    "name",
+    "email",
+    "given_name",
+    "family_name",
+}
 
 
 @contextmanager
