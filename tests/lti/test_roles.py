@@ -149,3 +149,13 @@ def test_map_roles_returns_plain_strings_for_tokens() -> None:
 )
 def test_is_staff_only_for_instructors_developers_and_admins(roles: list[str], staff: bool) -> None:
     assert is_staff(roles) is staff
+
+
+def test_map_roles_course_role_outweighs_institution_faculty() -> None:
+    roles = [LIS + "institution/person#Faculty", LIS + "membership#Learner"]
+    assert map_roles(roles) == [ToolRole.LEARNER]
+
+
+def test_map_roles_institution_admin_stays_admin_in_a_course() -> None:
+    roles = [LIS + "institution/person#Administrator", LIS + "membership#Learner"]
+    assert map_roles(roles) == [ToolRole.LEARNER, ToolRole.INSTRUCTOR, ToolRole.ADMIN]
