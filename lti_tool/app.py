@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config.logging import configure_logging
 from config.settings import Settings, load_settings
 from xapi.lrs import LrsConfig, init_lrs
+from xapi.profile import init_profile_route
 
 
 def _database_url(settings: Settings, instance_path: str) -> str:
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     database = db.init_app(app, _database_url(settings, app.instance_path))
     runtime.init_app(app, settings, database)
     i18n.init_app(app, settings.default_locale)
+    init_profile_route(app, settings.base_url)
     init_lrs(
         app,
         database.sessionmaker,
