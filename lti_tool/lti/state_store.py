@@ -7,18 +7,41 @@ nonce single-use even when two workers receive the same replayed id_token at onc
 
 from __future__ import annotations
 
+import functools
 import json
 from abc import ABC, abstractmethod
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import redis
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
 from lti_tool.db import utcnow
 from lti_tool.lti.models import LaunchState
+
+
+@functools.cache
+def _upsert(dialect: str) -> Executable | None:
+    """INSERT ... ON CONFLICT DO UPDATE of one row, on the dialects ``build_engine`` supports."""
+    table = cast(Table, LaunchState.__table__)
+    if dialect == "postgresql":
+        pg = postgresql_insert(table)
+        return pg.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"value": pg.excluded.value, "expires_at": pg.excluded.expires_at},
+        )
+    if dialect == "sqlite":
+        lite = sqlite_insert(table)
+        return lite.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"value": lite.excluded.value, "expires_at": lite.excluded.expires_at},
+        )
+    return None
 
 
 class StateStore(ABC):
@@ -53,12 +76,19 @@ class DatabaseStateStore(StateStore):
             self.purge_expired()
         expires = utcnow() + timedelta(seconds=ttl_seconds)
         with self._factory() as session:
-            row = session.get(LaunchState, key)
-            if row is None:
-                session.add(LaunchState(key=key, value=json.dumps(value), expires_at=expires))
+            row: dict[str, Any] = {"key": key, "value": json.dumps(value), "expires_at": expires}
+            upsert = _upsert(session.get_bind().dialect.name)
+            if upsert is not None:
+                # One statement instead of SELECT then INSERT/UPDATE: this is on every launch.
+                session.execute(upsert, row)
+                session.commit()
+                return
+            existing = session.get(LaunchState, key)
+            if existing is None:
+                session.add(LaunchState(**row))
             else:
-                row.value = json.dumps(value)
-                row.expires_at = expires
+                existing.value = row["value"]
+                existing.expires_at = expires
             try:
                 session.commit()
             except IntegrityError:
@@ -74,6 +104,16 @@ class DatabaseStateStore(StateStore):
 
     def take(self, key: str) -> Any | None:
         with self._factory() as session:
+            if session.get_bind().dialect.delete_returning:
+                # DELETE ... RETURNING takes the value in one atomic statement.
+                raw = session.execute(
+                    delete(LaunchState)
+                    .where(LaunchState.key == key, LaunchState.expires_at > utcnow())
+                    .returning(LaunchState.value)
+                    .execution_options(synchronize_session=False)
+                ).scalar_one_or_none()
+                session.commit()
+                return None if raw is None else json.loads(raw)
             row = session.scalars(
                 select(LaunchState).where(LaunchState.key == key, LaunchState.expires_at > utcnow())
             ).first()
