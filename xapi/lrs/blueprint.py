@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from xapi.lrs import resources  # noqa: F401  (registers the resource handlers)
 from xapi.lrs.auth import Authenticator
 from xapi.lrs.context import ROUTES, LrsConfig, LrsContext
-from xapi.lrs.errors import NotFoundError, XapiError
+from xapi.lrs.errors import BadRequestError, NotFoundError, XapiError
 from xapi.lrs.request import build_request
-from xapi.lrs.versions import HEADER, SUPPORTED, negotiate
+from xapi.lrs.versions import HEADER, SUPPORTED, is_v2, negotiate
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,10 @@ def create_blueprint() -> Blueprint:
                 raise XapiError(f"{xreq.method} is not allowed on {resource}.", 405)
             version = negotiate(xreq.header(HEADER))
             g.xapi_version = version
+            if xreq.alternate and is_v2(version):
+                raise BadRequestError(
+                    "xAPI 2.0 has no alternate request syntax (method=... in the query string)."
+                )
             return handler(LrsContext(xreq, version, principal, session, state.config))
         finally:
             session.close()

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,6 +55,22 @@ class Statement(XapiBase):
         Index("ix_xapi_statements_tenant_verb_seq", "tenant", "verb_id", "seq"),
         Index("ix_xapi_statements_tenant_registration_seq", "tenant", "registration", "seq"),
         Index("ix_xapi_statements_tenant_stored", "tenant", "stored"),
+        # Statements whose object is a StatementRef (voiding ones included), and only those:
+        # voiding targets by id, and the filter conditions for StatementRefs in seq order.
+        Index(
+            "ix_xapi_statements_tenant_object_statement_id",
+            "tenant",
+            "object_statement_id",
+            postgresql_where=text("object_statement_id IS NOT NULL"),
+            sqlite_where=text("object_statement_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_xapi_statements_tenant_refs_seq",
+            "tenant",
+            "seq",
+            postgresql_where=text("object_statement_id IS NOT NULL"),
+            sqlite_where=text("object_statement_id IS NOT NULL"),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

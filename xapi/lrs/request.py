@@ -93,7 +93,11 @@ def _alternate(request: Request, query: dict[str, list[str]], body: bytes) -> Xa
             "The alternate request syntax needs Content-Type application/x-www-form-urlencoded."
         )
     form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    headers = Headers()
+    # Real headers count too (Authorization, X-Experience-API-Version...); form fields override
+    # them. Content-Type and Content-Length describe the form itself, not the wrapped request.
+    headers = Headers(
+        [(k, v) for k, v in request.headers if k.lower() not in ("content-type", "content-length")]
+    )
     params: dict[str, list[str]] = {}
     content = b""
     for name, values in form.items():
@@ -106,9 +110,6 @@ def _alternate(request: Request, query: dict[str, list[str]], body: bytes) -> Xa
             params[name] = values
     if "Content-Type" not in headers and content:
         headers["Content-Type"] = "application/json"
-    for name in ("Origin", "Host"):
-        if name in request.headers:
-            headers[name] = request.headers[name]
     return XapiRequest(
         method=method,
         headers=headers,

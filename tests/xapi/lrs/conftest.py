@@ -68,7 +68,9 @@ class LrsClient:
         return self.request("DELETE", path, **kw)
 
 
-def make_lrs_client(app: Flask, tenant: str, scopes: list[str], version: str = "1.0.3") -> LrsClient:
+def make_lrs_client(
+    app: Flask, tenant: str, scopes: list[str], version: str = "1.0.3"
+) -> LrsClient:
     with get_database(app).session() as session:
         credential, secret = create_credential(session, tenant, scopes, "test", "http://tool.test")
         return LrsClient(app.test_client(), credential.key, secret, version)
