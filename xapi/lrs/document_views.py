@@ -45,6 +45,7 @@ from xapi.lrs.errors import (
     NotFoundError,
     PreconditionFailedError,
 )
+from xapi.lrs.models import Document
 from xapi.lrs.validation import MAX_IRI, StatementValidator, is_iri, is_uuid, parse_timestamp
 from xapi.lrs.versions import is_v2
 
@@ -123,7 +124,8 @@ def check_params(
     missing = [name for name in required if name not in params]
     if missing:
         raise BadRequestError(
-            f"{where} needs the parameter(s) {', '.join(missing)}; missing: {', '.join(missing)}."
+            f"{where} is missing the required parameter(s) {', '.join(missing)} "
+            f"(it takes {', '.join(allowed)})."
         )
 
 
@@ -140,7 +142,10 @@ def agent_param(
     params: dict[str, str], version: str, name: str = "agent", *, group_allowed: bool = True
 ) -> tuple[dict[str, Any], str]:
     """The agent parameter, validated as an Agent (or identified Group) with one IFI."""
-    agent = parse_agent_param(params.get(name), name)
+    try:
+        agent = parse_agent_param(params.get(name), name)
+    except RecursionError:
+        raise BadRequestError(f"The {name!r} parameter is nested too deeply.") from None
     StatementValidator(version).agent(agent, name, group_allowed=group_allowed)
     key = ifi_key(agent)
     if key is None:  # pragma: no cover - parse_agent_param guarantees an IFI
@@ -162,7 +167,7 @@ def _since(params: dict[str, str]) -> datetime | None:
         return None
     try:
         return parse_timestamp(params["since"])
-    except ValueError:
+    except (ValueError, OverflowError):
         raise BadRequestError(
             "The 'since' parameter must be an ISO 8601 timestamp (e.g. 2024-05-01T12:00:00Z)."
         ) from None
@@ -237,8 +242,22 @@ def _preconditions(ctx: LrsContext) -> Preconditions:
     )
 
 
-def _commit(ctx: LrsContext, resource: DocumentResource, pre: Preconditions) -> None:
+def _store(
+    ctx: LrsContext,
+    resource: DocumentResource,
+    key: DocumentKey,
+    pre: Preconditions,
+    existing: Document | None,
+) -> str:
+    """PUT or POST the request's document and commit; the new ETag."""
+    content = ctx.request.body
+    content_type = (ctx.request.header("Content-Type") or DEFAULT_CONTENT_TYPE).strip()
     try:
+        if ctx.request.method == "PUT":
+            document = put_document(ctx.session, key, content, content_type, existing)
+        else:
+            document = post_document(ctx.session, key, content, content_type, existing)
+        etag = document.etag
         ctx.session.commit()
     except IntegrityError:
         # Another request created the same document between our read and our write.
@@ -252,6 +271,7 @@ def _commit(ctx: LrsContext, resource: DocumentResource, pre: Preconditions) -> 
             f"The {resource.what} was created by another request at the same time; GET it and "
             "retry with If-Match."
         ) from None
+    return etag
 
 
 # -- handlers --------------------------------------------------------------------------------
@@ -310,14 +330,13 @@ def _write(ctx: LrsContext, resource: DocumentResource) -> Response:
         _where(ctx, resource),
     )
     key = _single_key(ctx, resource)
-    content = ctx.request.body
     content_type = (ctx.request.header("Content-Type") or DEFAULT_CONTENT_TYPE).strip()
     if len(content_type) > MAX_CONTENT_TYPE:
         raise BadRequestError(f"The Content-Type is longer than {MAX_CONTENT_TYPE} characters.")
     if ctx.request.method == "PUT" and media_type(content_type) == JSON_TYPE:
         try:
-            json.loads(content.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            json.loads(ctx.request.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise BadRequestError(
                 "The document is sent as application/json but is not valid UTF-8 JSON."
             ) from None
@@ -330,12 +349,7 @@ def _write(ctx: LrsContext, resource: DocumentResource) -> Response:
         conflict_without_headers=resource.conflict_without_headers(ctx.version),
         what=resource.what,
     )
-    if ctx.request.method == "PUT":
-        document = put_document(ctx.session, key, content, content_type, existing)
-    else:
-        document = post_document(ctx.session, key, content, content_type, existing)
-    etag = document.etag
-    _commit(ctx, resource, pre)
+    etag = _store(ctx, resource, key, pre, existing)
     return _no_content(etag)
 
 

@@ -162,7 +162,9 @@ def _failed(message: str) -> NoReturn:
     raise PreconditionFailedError(message)
 
 
-def get_document(session: Session, key: DocumentKey, *, for_update: bool = False) -> Document | None:
+def get_document(
+    session: Session, key: DocumentKey, *, for_update: bool = False
+) -> Document | None:
     stmt = select(Document).where(Document.tenant == key.tenant, Document.key_hash == key.hash)
     if for_update:
         stmt = stmt.with_for_update()
@@ -217,8 +219,10 @@ def put_document(
 def json_object(content: bytes, what: str) -> dict[str, Any]:
     try:
         value = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequestError(f"The {what} is not valid UTF-8 JSON.") from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadRequestError(
+            f"The {what} is not valid UTF-8 JSON (or is nested too deeply)."
+        ) from None
     if not isinstance(value, dict):
         raise BadRequestError(f"The {what} must be a JSON object to be merged.")
     return value
