@@ -45,6 +45,18 @@ class Settings(BaseSettings):
     # Version the LRS names in answers to requests without X-Experience-API-Version.
     lrs_default_version: Literal["1.0.3", "2.0.0"] = "2.0.0"
     demo_enabled: bool = True
+    # Delivery of xAPI statements to external LRSs: `lti-journeys xapi worker`, or a thread in the
+    # server process (default: only in development).
+    delivery_thread: bool | None = None
+    delivery_batch_size: int = Field(default=250, ge=1, le=5000)
+    delivery_concurrency: int = Field(default=1, ge=1, le=32)
+    delivery_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    delivery_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    delivery_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    delivery_backoff_base_seconds: float = Field(default=1.0, gt=0, le=3600)
+    delivery_backoff_max_seconds: float = Field(default=300.0, gt=0, le=86400)
+    delivery_pause_probe_seconds: float = Field(default=300.0, gt=0, le=86400)
+    delivery_keep_days: float = Field(default=7.0, ge=0, le=3650)
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -64,6 +76,13 @@ class Settings(BaseSettings):
     @property
     def effective_secret_key(self) -> str:
         return self.secret_key or DEV_SECRET_KEY
+
+    @property
+    def delivery_thread_active(self) -> bool:
+        """Deliver from a thread of the server process: by default only in development."""
+        if self.delivery_thread is None:
+            return self.env == "development"
+        return self.delivery_thread
 
     @property
     def demo_active(self) -> bool:

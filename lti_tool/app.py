@@ -76,6 +76,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_commands(app)
 
+    if settings.delivery_thread_active:
+        # Development: deliver queued xAPI statements from a thread of the serving process,
+        # started by its first request (so CLI commands and the reloader's parent never run it).
+        from lti_tool.cli.xapi import delivery_runner
+
+        app.before_request(delivery_runner(app).start_once)
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

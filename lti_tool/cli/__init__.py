@@ -12,6 +12,7 @@ from lti_tool.cli.lrs import lrs_group
 from lti_tool.cli.lti import lti_group
 from lti_tool.cli.platforms import deployment_group, platform_group
 from lti_tool.cli.tenancy import org_group, unit_group
+from lti_tool.cli.xapi import xapi_group
 
 COMMAND_GROUPS = (
     db_group,
@@ -22,6 +23,7 @@ COMMAND_GROUPS = (
     keys_group,
     lti_group,
     lrs_group,
+    xapi_group,
     demo_group,
 )
 
