@@ -67,3 +67,26 @@ def unit_list(org_slug: str, as_json: bool) -> None:
             return
         for u in units:
             click.echo(f"{u.id:>4}  {u.name}")
+
+
+@org_group.command("privacy", help="How people appear in the organisation's xAPI statements.")
+@click.option("--org", "org_slug", required=True)
+@click.option(
+    "--pseudonymise/--no-pseudonymise",
+    default=None,
+    help="Replace the LMS user id by a keyed hash that is stable within the organisation.",
+)
+@click.option(
+    "--include-identity/--no-include-identity",
+    default=None,
+    help="Include the person's name, as the LMS shares it, in statements.",
+)
+@clear_errors
+def org_privacy(org_slug: str, pseudonymise: bool | None, include_identity: bool | None) -> None:
+    with admin_session() as session:
+        org = services.get_organization(session, org_slug)
+        services.set_xapi_privacy(session, org, pseudonymise, include_identity)
+        click.echo(
+            f"xAPI privacy of {org.slug}: pseudonymise={'on' if org.xapi_pseudonymise else 'off'}, "
+            f"include identity={'on' if org.xapi_include_identity else 'off'}."
+        )

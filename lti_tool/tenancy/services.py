@@ -52,3 +52,24 @@ def list_units(session: Session, org: Organization) -> list[Unit]:
     return list(
         session.scalars(select(Unit).where(Unit.organization_id == org.id).order_by(Unit.name))
     )
+
+
+def set_xapi_privacy(
+    session: Session,
+    org: Organization,
+    pseudonymise: bool | None = None,
+    include_identity: bool | None = None,
+) -> Organization:
+    """How the organisation's people appear in xAPI statements."""
+    if pseudonymise is not None:
+        org.xapi_pseudonymise = pseudonymise
+    if include_identity is not None:
+        org.xapi_include_identity = include_identity
+    if org.xapi_pseudonymise and org.xapi_include_identity:
+        session.rollback()
+        raise InvalidInputError(
+            "An organisation cannot both pseudonymise people and include their names in "
+            "statements; choose one (--no-pseudonymise or --no-include-identity)."
+        )
+    session.commit()
+    return org

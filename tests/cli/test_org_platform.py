@@ -126,3 +126,19 @@ def test_deployment_unknown_registration_exits_nonzero(runner: FlaskCliRunner) -
     )
     assert result.exit_code != 0
     assert "No registration with id 99" in result.output
+
+
+def test_org_privacy_sets_pseudonymisation(runner: FlaskCliRunner) -> None:
+    _org(runner)
+    result = runner.invoke(args=["org", "privacy", "--org", "goteborg", "--pseudonymise"])
+    assert result.exit_code == 0, result.output
+    assert "pseudonymise=on, include identity=off" in result.output
+
+
+def test_org_privacy_refuses_pseudonyms_with_names(runner: FlaskCliRunner) -> None:
+    _org(runner)
+    result = runner.invoke(
+        args=["org", "privacy", "--org", "goteborg", "--pseudonymise", "--include-identity"]
+    )
+    assert result.exit_code != 0
+    assert "cannot both pseudonymise" in result.output

@@ -1,0 +1,118 @@
+"""The tool's xAPI statements about launches, built from what a launch provisioned."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from flask import Flask, current_app
+
+from lti_tool.lrs_tenancy import tenant_of
+from lti_tool.lti.models import Deployment, Registration
+from lti_tool.tenancy.models import Organization
+from lti_tool.tenancy.provisioning import Provisioned
+from xapi.recorder import Recorder
+from xapi.statements import ActivityRef, Person, PrivacyPolicy, Situation, StatementFactory
+
+EXTENSION_KEY = "lti_journeys_recording"
+TOOL_PLATFORM = "https://purl.imsglobal.org/spec/lti/claim/tool_platform"
+
+
+class Recording:
+    """Statement factory and recorder of one app, with the per-organisation privacy policy."""
+
+    def __init__(self, base_url: str, secret_key: str) -> None:
+        self.factory = StatementFactory(base_url)
+        self.recorder = Recorder(base_url)
+        self._key = hmac.new(
+            secret_key.encode(), b"lti-journeys xapi pseudonyms", hashlib.sha256
+        ).digest()
+
+    def policy(self, org: Organization) -> PrivacyPolicy:
+        key = None
+        if org.xapi_pseudonymise:
+            # One key per organisation: pseudonyms cannot be joined across organisations.
+            key = hmac.new(self._key, str(org.id).encode(), hashlib.sha256).digest()
+        return PrivacyPolicy(pseudonymise_key=key, include_identity=org.xapi_include_identity)
+
+    def situation(
+        self,
+        org: Organization,
+        registration: Registration,
+        deployment: Deployment,
+        provisioned: Provisioned,
+        claims: dict[str, Any],
+        language: str | None,
+    ) -> Situation:
+        groupings: tuple[ActivityRef, ...] = ()
+        context = provisioned.context
+        if context is not None:
+            names = {"sv": context.title or context.label or context.context_id}
+            groupings = (
+                self.factory.activity(
+                    "lms-context", self.factory.activity_iri("lms-contexts", context.id), names
+                ),
+            )
+        platform_claim = claims.get(TOOL_PLATFORM) or {}
+        unit = context.unit if context is not None else None
+        return Situation(
+            groupings=groupings,
+            organization={"id": org.id, "slug": org.slug, "name": org.name},
+            unit={"id": unit.id, "name": unit.name} if unit is not None else None,
+            platform={
+                "issuer": registration.issuer,
+                "client_id": registration.client_id,
+                "deployment_id": deployment.deployment_id,
+                "product": platform_claim.get("product_family_code")
+                if isinstance(platform_claim, dict)
+                else None,
+            },
+            language=language,
+        )
+
+    def launched(
+        self,
+        org: Organization,
+        registration: Registration,
+        deployment: Deployment,
+        provisioned: Provisioned,
+        claims: dict[str, Any],
+        language: str | None,
+    ) -> dict[str, Any]:
+        """``launched``: the person opened the tool from a placement in the learning platform."""
+        person = provisioned.person
+        link = provisioned.resource_link
+        target = self.factory.activity(
+            "tool",
+            self.factory.activity_iri("resource-links", link.id)
+            if link is not None
+            else self.factory.activity_iri("registrations", registration.id),
+            {"sv": (link.title if link is not None and link.title else "lti-journeys")},
+        )
+        return self.factory.build(
+            person=Person(
+                issuer=registration.issuer,
+                sub=person.sub,
+                name=person.display_name or None,
+                email=person.email,
+            ),
+            policy=self.policy(org),
+            verb="launched",
+            target=target,
+            situation=self.situation(org, registration, deployment, provisioned, claims, language),
+        )
+
+    def record(self, session: Any, org: Organization, statements: list[dict[str, Any]]) -> None:
+        self.recorder.record(session, tenant_of(org), statements)
+
+
+def init_app(app: Flask, base_url: str, secret_key: str) -> Recording:
+    recording = Recording(base_url, secret_key)
+    app.extensions[EXTENSION_KEY] = recording
+    return recording
+
+
+def get_recording(app: Flask | None = None) -> Recording:
+    recording: Recording = (app or current_app).extensions[EXTENSION_KEY]
+    return recording
