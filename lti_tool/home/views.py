@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from lti_tool.db import get_session
+from lti_tool.db import get_read_session
 from lti_tool.home.services import list_members, load_landing
 from lti_tool.i18n import LANGUAGES
 from lti_tool.launch_session import launch_identity, require_launch
@@ -32,14 +32,14 @@ def landing() -> ResponseReturnValue:
     if lang in LANGUAGES and lang != identity.locale:
         # The chosen language travels in the token, so it survives every later link.
         g.session_token = get_runtime().tokens.with_locale(identity, lang)
-    view = load_landing(get_session(), identity)
+    view = load_landing(get_read_session(), identity)
     g.no_store = True
     return render_template(
         "home/landing.html",
         identity=identity,
         view=view,
         staff=is_staff(identity.roles),
-        members=list_members(get_session(), identity) if is_staff(identity.roles) else [],
+        members=list_members(get_read_session(), identity) if is_staff(identity.roles) else [],
     )
 
 
@@ -47,7 +47,7 @@ def landing() -> ResponseReturnValue:
 @require_launch()
 def me() -> ResponseReturnValue:
     identity = launch_identity()
-    view = load_landing(get_session(), identity)
+    view = load_landing(get_read_session(), identity)
     body: dict[str, Any] = {
         "person": {"id": view.person.id, "name": view.person.display_name or None},
         "organization_id": identity.organization_id,
@@ -66,7 +66,7 @@ def me() -> ResponseReturnValue:
 @require_launch(*STAFF)
 def list_people(context_id: int) -> ResponseReturnValue:
     identity = launch_identity()
-    members = list_members(get_session(), identity)
+    members = list_members(get_read_session(), identity)
     return jsonify(
         {
             "context_id": context_id,

@@ -4,8 +4,10 @@ pylti1p3 parses the id_token and validates the LTI message claims (version, mess
 resource link, deep-linking settings) and will later build deep-linking responses and AGS/NRPS
 calls. We close its known gaps here:
 
-* nonces and login state are single-use and kept server-side (pylti1p3 only checks that a nonce
-  exists, and accepts a replayed id_token whose state it has seen before);
+* login state is single-use and kept server-side, with the nonce in the same row: the launch takes
+  the state atomically once, and the id_token's nonce must equal the state's, so each nonce is
+  single-use too (pylti1p3 only checks that a nonce exists, and accepts a replayed id_token whose
+  state it has seen before);
 * the signature check pins the algorithm family, checks ``aud``/``azp``/``iss`` and allows a
   clock-skew leeway (pylti1p3 disables the audience check and allows no leeway);
 * platform keys are cached and refetched once on an unknown ``kid`` (pylti1p3 fetches the JWKS
@@ -17,12 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import jwt
+import requests
 from flask import Request as FlaskHttpRequest
 from pylti1p3.cookie import CookieService
 from pylti1p3.deployment import Deployment as LtiDeployment
@@ -37,7 +42,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.lti.errors import LaunchError
-from lti_tool.lti.models import Registration
+from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.lti.state_store import StateStore
 
@@ -46,6 +51,49 @@ ALLOWED_ALGORITHMS = frozenset(
 )
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+# pylti1p3 makes a requests.Session per launch unless given one; ours never fetches anything
+# with it (platform keys come from ``PlatformKeyCache``), so one per process is enough.
+_UNUSED_HTTP = requests.Session()
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationInfo:
+    """What a launch needs of a registration: an immutable copy, safe to share and cache."""
+
+    id: int
+    organization_id: int
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    auth_token_url: str
+    auth_audience: str | None
+    keyset_url: str
+    auto_approve_deployments: bool
+
+    @classmethod
+    def of(cls, row: Registration) -> RegistrationInfo:
+        return cls(
+            id=row.id,
+            organization_id=row.organization_id,
+            issuer=row.issuer,
+            client_id=row.client_id,
+            auth_login_url=row.auth_login_url,
+            auth_token_url=row.auth_token_url,
+            auth_audience=row.auth_audience,
+            keyset_url=row.keyset_url,
+            auto_approve_deployments=bool(row.auto_approve_deployments),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentInfo:
+    """An active deployment: an immutable copy, safe to share and cache."""
+
+    id: int
+    registration_id: int
+    deployment_id: str
 
 
 def find_registration(session: Session, issuer: str, client_id: str | None) -> Registration | None:
@@ -57,16 +105,84 @@ def find_registration(session: Session, issuer: str, client_id: str | None) -> R
     return candidates[0] if len(candidates) == 1 else None
 
 
-class DatabaseToolConf(ToolConfAbstract["FormRequest"]):
-    """Registrations looked up by (issuer, client_id) in our database."""
+class RegistrationCache:
+    """Registrations and active deployments of this process, each kept ``ttl_seconds``.
 
-    def __init__(self, session: Session, private_pem: Callable[[], str] | None = None) -> None:
+    Only an optimisation: every entry is an immutable snapshot read from the database, so each
+    process (and host) fills its own and none depends on another's. Only found registrations and
+    *active* deployments are kept; an unknown registration or a pending deployment is looked up
+    again on every launch, so approving a deployment takes effect at once, while a change to a
+    registration row (or removing a deployment) takes effect within ``ttl_seconds``.
+    """
+
+    def __init__(self, ttl_seconds: float = 10.0) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[tuple[object, ...], tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def registration(
+        self, session: Session, issuer: str, client_id: str | None
+    ) -> RegistrationInfo | None:
+        """The registration for (issuer, client_id), as ``find_registration`` finds it."""
+        key = ("issuer", issuer, client_id)
+        cached = self._get(key)
+        if isinstance(cached, RegistrationInfo):
+            return cached
+        row = find_registration(session, issuer, client_id)
+        return None if row is None else self._put(key, RegistrationInfo.of(row))
+
+    def registration_by_id(self, session: Session, registration_id: int) -> RegistrationInfo | None:
+        key = ("id", registration_id)
+        cached = self._get(key)
+        if isinstance(cached, RegistrationInfo):
+            return cached
+        row = session.get(Registration, registration_id)
+        return None if row is None else self._put(key, RegistrationInfo.of(row))
+
+    def active_deployment(self, registration_id: int, deployment_id: str) -> DeploymentInfo | None:
+        """The deployment if this process has seen it active within ``ttl_seconds``."""
+        cached = self._get(("deployment", registration_id, deployment_id))
+        return cached if isinstance(cached, DeploymentInfo) else None
+
+    def remember_active(self, row: Deployment) -> DeploymentInfo:
+        """Keep an active deployment (never a pending one) and return its snapshot."""
+        if row.status != DeploymentStatus.ACTIVE:
+            raise ValueError(f"deployment {row.id} is not active")
+        info = DeploymentInfo(row.id, row.registration_id, row.deployment_id)
+        return self._put(("deployment", row.registration_id, row.deployment_id), info)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _get(self, key: tuple[object, ...]) -> object:
+        entry = self._entries.get(key)
+        if entry is None or time.monotonic() - entry[0] > self._ttl:
+            return None
+        return entry[1]
+
+    def _put(self, key: tuple[object, ...], value: _T) -> _T:
+        with self._lock:
+            self._entries[key] = (time.monotonic(), value)
+        return value
+
+
+class DatabaseToolConf(ToolConfAbstract["FormRequest"]):
+    """Registrations looked up by (issuer, client_id) in our database (through the cache)."""
+
+    def __init__(
+        self,
+        session: Session,
+        cache: RegistrationCache,
+        private_pem: Callable[[], str] | None = None,
+    ) -> None:
         super().__init__()
         self._session = session
+        self._cache = cache
         # The tool's private key is only needed to sign (deep linking, service tokens), never
         # to validate a launch; it is loaded on demand.
         self._private_pem = private_pem
-        self.found: Registration | None = None
+        self.found: RegistrationInfo | None = None
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -83,7 +199,7 @@ class DatabaseToolConf(ToolConfAbstract["FormRequest"]):
     def find_registration_by_params(  # type: ignore[override]
         self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
     ) -> LtiRegistration | None:
-        row = find_registration(self._session, iss, client_id)
+        row = self._cache.registration(self._session, iss, client_id)
         self.found = row
         return None if row is None else self.to_lti_registration(row)
 
@@ -93,7 +209,7 @@ class DatabaseToolConf(ToolConfAbstract["FormRequest"]):
         # Deployment checks, with pending approval, are done by ``ToolMessageLaunch``.
         return LtiDeployment().set_deployment_id(deployment_id)
 
-    def to_lti_registration(self, row: Registration) -> LtiRegistration:
+    def to_lti_registration(self, row: RegistrationInfo) -> LtiRegistration:
         registration = (
             LtiRegistration()
             .set_issuer(row.issuer)
@@ -159,21 +275,9 @@ class StoreLaunchDataStorage(LaunchDataStorage[Any]):
         self._store.put(self._prepare_key(key), value, exp or self._ttl)
 
     def check_value(self, key: str) -> bool:
-        # Only nonces are checked this way: taking the value makes each nonce single-use.
+        # pylti1p3 checks nonces this way; ours are checked against the login state instead
+        # (``ToolMessageLaunch._validate_state``), but a check still consumes the value.
         return self._store.take(self._prepare_key(key)) is not None
-
-
-class _NoRequest(LtiRequest):
-    """pylti1p3's session service wants a request even where it only uses the storage."""
-
-    def is_secure(self) -> bool:
-        return True
-
-    def get_param(self, key: str) -> str:
-        return ""
-
-
-_NO_REQUEST = _NoRequest()
 
 
 @dataclass(frozen=True)
@@ -184,18 +288,18 @@ class LoginRedirect:
 
 def build_login_redirect(
     store: StateStore,
-    registration: Registration,
+    registration: RegistrationInfo,
     params: dict[str, str | None],
     launch_url: str,
     ttl_seconds: int,
 ) -> LoginRedirect:
-    """Store state and nonce server-side and build the platform's OIDC auth URL (a GET)."""
+    """Store the state, with its nonce, server-side and build the platform's OIDC auth URL (a GET).
+
+    One row per login: the nonce needs no row of its own, because the launch must present it
+    together with the state, which it can take only once.
+    """
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
-    storage = StoreLaunchDataStorage(store, ttl_seconds)
-    sessions = SessionService(_NO_REQUEST)
-    sessions.set_data_storage(storage)
-    sessions.save_nonce(nonce)
     store.put(
         _state_key(state),
         {
@@ -247,6 +351,7 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
             session_service=SessionService(request),
             cookie_service=NoCookies(),
             launch_data_storage=StoreLaunchDataStorage(store, data_ttl_seconds),
+            requests_session=_UNUSED_HTTP,
         )
         self._store = store
         self._key_cache = key_cache
@@ -267,7 +372,6 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
             self._validate_registration()
             self._validate_signature()
             self._validate_state()
-            self._validate_nonce()
             self._validate_message()
             self.save_launch_data()
         except LtiException as exc:
@@ -280,8 +384,8 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
         return self
 
     @property
-    def registration_row(self) -> Registration:
-        row: Registration | None = self._tool_config.found
+    def registration_info(self) -> RegistrationInfo:
+        row: RegistrationInfo | None = self._tool_config.found
         if row is None:
             raise LaunchError("unknown_registration", "The launch's registration is not known.")
         return row
@@ -328,11 +432,11 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
                 f"{client_id!r}.",
                 status=403,
             )
-        self._registration = self._tool_config.to_lti_registration(self.registration_row)
+        self._registration = self._tool_config.to_lti_registration(self.registration_info)
 
     def _validate_signature(self) -> None:
         header = self._jwt["header"]
-        row = self.registration_row
+        row = self.registration_info
         key = self._key_cache.get_key(row.keyset_url, header["kid"], header["alg"])
         try:
             jwt.decode(
@@ -371,6 +475,8 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
         state = self._get_request_param("state")
         if not state:
             raise LaunchError("missing_state", "The launch carries no state parameter.")
+        # Taken (and committed) once: a replayed id_token finds no state, and an id_token of
+        # another login carries another nonce, so the nonce is single-use with its state.
         login = self._store.take(_state_key(state))
         if login is None:
             raise LaunchError(
@@ -378,22 +484,17 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
                 "The launch's state is unknown, expired or already used: start the launch again "
                 "from the course.",
             )
+        nonce = self._jwt["body"].get("nonce")
         if (
-            login.get("nonce") != self._jwt["body"].get("nonce")
-            or login.get("registration_id") != self.registration_row.id
+            not isinstance(nonce, str)
+            or not nonce
+            or login.get("nonce") != nonce
+            or login.get("registration_id") != self.registration_info.id
         ):
             raise LaunchError(
                 "state_mismatch", "The launch's state does not belong to this id_token."
             )
         self._login_state = login
-
-    def _validate_nonce(self) -> None:
-        try:
-            self.validate_nonce()
-        except LtiException:
-            raise LaunchError(
-                "replayed", "This id_token has already been used (its nonce is spent)."
-            ) from None
 
     def _validate_message(self) -> None:
         body = self._jwt["body"]
@@ -420,6 +521,12 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
         self.validate_message()
 
     def save_launch_data(self) -> ToolMessageLaunch:
-        """Keep the claims for later service calls (deep linking, AGS, NRPS) under the launch id."""
-        self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
+        """Keep a deep-linking request's claims under the launch id for its response.
+
+        The response needs the request's deep-linking settings, so those launches are stored;
+        a resource-link launch is not (nothing reads it back). Its AGS and NRPS endpoints will be
+        kept on the context and resource link by the provisioning instead.
+        """
+        if self._jwt["body"].get(CLAIM + "message_type") == DEEP_LINKING_REQUEST:
+            self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
         return self

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Request
+from flask import Flask, Request, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,13 +16,15 @@ from lti_tool.db import utcnow
 from lti_tool.lti.adapter import (
     CLAIM,
     DatabaseToolConf,
+    DeploymentInfo,
     FormRequest,
+    RegistrationCache,
+    RegistrationInfo,
     ToolMessageLaunch,
     build_login_redirect,
-    find_registration,
 )
 from lti_tool.lti.errors import DeploymentPendingError, LaunchError
-from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
+from lti_tool.lti.models import Deployment, DeploymentStatus
 from lti_tool.lti.roles import map_roles
 from lti_tool.lti.runtime import LtiRuntime
 from lti_tool.lti.session_token import LaunchIdentity
@@ -30,6 +32,11 @@ from lti_tool.tenancy.models import AuditEvent
 from lti_tool.tenancy.provisioning import Provisioned, provision_launch
 
 log = logging.getLogger(__name__)
+
+CACHE_EXTENSION = "lti_journeys_registration_cache"
+# Registrations and active deployments are read at most once per this many seconds per process:
+# a changed registration row takes effect within it; approving a deployment at once.
+REGISTRATION_CACHE_SECONDS = 10.0
 
 LOGIN_PARAMS = (
     "iss",
@@ -51,6 +58,15 @@ class LaunchResult:
     claims: dict[str, Any]
 
 
+def registration_cache(app: Flask | None = None) -> RegistrationCache:
+    """The app's per-process registration cache (made on first use)."""
+    extensions = (app or current_app).extensions
+    cache = extensions.get(CACHE_EXTENSION)
+    if not isinstance(cache, RegistrationCache):
+        cache = extensions[CACHE_EXTENSION] = RegistrationCache(REGISTRATION_CACHE_SECONDS)
+    return cache
+
+
 def handle_login(
     session: Session,
     runtime: LtiRuntime,
@@ -63,16 +79,17 @@ def handle_login(
         raise LaunchError("missing_issuer", "The login request has no 'iss' parameter.")
     if not params.get("login_hint"):
         raise LaunchError("missing_login_hint", "The login request has no 'login_hint' parameter.")
-    registration: Registration | None
+    cache = registration_cache()
+    registration: RegistrationInfo | None
     if registration_id is not None:
-        registration = session.get(Registration, registration_id)
+        registration = cache.registration_by_id(session, registration_id)
         if registration is not None and (
             registration.issuer != issuer
             or (params.get("client_id") and params["client_id"] != registration.client_id)
         ):
             registration = None
     else:
-        registration = find_registration(session, issuer, params.get("client_id"))
+        registration = cache.registration(session, issuer, params.get("client_id"))
     if registration is None:
         hint = (
             ""
@@ -109,7 +126,8 @@ def login_params(request: Request) -> dict[str, str | None]:
 
 def handle_launch(session: Session, runtime: LtiRuntime, request: Request) -> LaunchResult:
     """Validate an id_token launch, provision what it describes and issue a session token."""
-    conf = DatabaseToolConf(session)
+    cache = registration_cache()
+    conf = DatabaseToolConf(session, cache)
     launch = ToolMessageLaunch(
         FormRequest(request),
         conf,
@@ -120,8 +138,10 @@ def handle_launch(session: Session, runtime: LtiRuntime, request: Request) -> La
     )
     launch.validate()
     claims = launch.claims
-    registration = launch.registration_row
-    deployment = _check_deployment(session, registration, str(claims[CLAIM + "deployment_id"]))
+    registration = launch.registration_info
+    deployment = _check_deployment(
+        session, cache, registration, str(claims[CLAIM + "deployment_id"])
+    )
     roles = [str(r) for r in map_roles(claims.get(CLAIM + "roles") or [])]
     provisioned = provision_launch(session, registration, deployment, claims, roles)
     session.commit()
@@ -156,9 +176,12 @@ def _locale(value: object) -> str | None:
 
 
 def _check_deployment(
-    session: Session, registration: Registration, deployment_id: str
-) -> Deployment:
+    session: Session, cache: RegistrationCache, registration: RegistrationInfo, deployment_id: str
+) -> DeploymentInfo:
     """The active deployment, or record an unknown one (pending unless auto-approved) and refuse."""
+    cached = cache.active_deployment(registration.id, deployment_id)
+    if cached is not None:
+        return cached
     deployment = session.scalars(
         select(Deployment).where(
             Deployment.registration_id == registration.id,
@@ -187,7 +210,7 @@ def _check_deployment(
         except IntegrityError:
             # Another worker recorded it at the same moment: use theirs.
             session.rollback()
-            return _check_deployment(session, registration, deployment_id)
+            return _check_deployment(session, cache, registration, deployment_id)
         log.info(
             "new deployment %s on registration %s recorded as %s",
             deployment_id,
@@ -202,4 +225,4 @@ def _check_deployment(
             f"(lti-journeys deployment approve --registration {registration.id} "
             f"--deployment-id {deployment_id}).",
         )
-    return deployment
+    return cache.remember_active(deployment)

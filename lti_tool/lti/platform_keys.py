@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -28,6 +28,8 @@ MIN_REFETCH_INTERVAL_SECONDS = 2.0
 class _Entry:
     keys: dict[str, dict[str, Any]]
     fetched_at: float
+    # Keys already parsed for an algorithm: loading an RSA key costs more than verifying with it.
+    parsed: dict[tuple[str, str], PyJWK] = field(default_factory=dict)
 
 
 class PlatformKeyCache:
@@ -52,6 +54,9 @@ class PlatformKeyCache:
             or (kid not in entry.keys and now - entry.fetched_at >= MIN_REFETCH_INTERVAL_SECONDS)
         ):
             entry = self._fetch(keyset_url)
+        parsed = entry.parsed.get((kid, alg))
+        if parsed is not None:
+            return parsed
         jwk = entry.keys.get(kid)
         if jwk is None:
             raise LaunchError(
@@ -64,11 +69,13 @@ class PlatformKeyCache:
                 f"The token says alg {alg} but the platform's key {kid!r} is for {jwk.get('alg')}.",
             )
         try:
-            return PyJWK(jwk, algorithm=alg)
+            key = PyJWK(jwk, algorithm=alg)
         except PyJWKError as exc:
             raise LaunchError(
                 "unknown_key", f"The platform's key {kid!r} is unusable: {exc}"
             ) from None
+        entry.parsed[(kid, alg)] = key
+        return key
 
     def prime(self, keyset_url: str, document: dict[str, Any]) -> None:
         """Seed the cache with a key set known in-process (the built-in demo platform)."""

@@ -1,8 +1,9 @@
-"""Short-lived key/value state shared by every process: login state, nonces, launch data.
+"""Short-lived key/value state shared by every process: login state (with its nonce), launch data.
 
 The database is the default so a single SQLite file or one PostgreSQL server is enough; Redis is
 used when ``LTI_JOURNEYS_REDIS_URL`` is set. ``take`` is atomic on both, which is what makes a
-nonce single-use even when two workers receive the same replayed id_token at once.
+login state (and so its nonce) single-use even when two workers receive the same replayed
+id_token at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 import redis
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, and_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -59,14 +60,20 @@ class StateStore(ABC):
 
 
 class DatabaseStateStore(StateStore):
-    """State in the ``lti_launch_states`` table; each call commits on its own short session.
+    """State in the ``lti_launch_states`` table: each call is one autocommitted statement.
 
+    Every call runs on a pooled connection of its own in autocommit mode, never in a caller's
+    transaction: one round trip instead of BEGIN, statement and COMMIT, and a ``take`` is committed
+    (the value gone for every other process) before it returns, whatever the caller does next.
     Expired rows are deleted every ``purge_every`` writes of a process, so the table stays small
     without a separate job (``lti-journeys lti purge-state`` does the same on demand).
     """
 
     def __init__(self, factory: sessionmaker[Session], purge_every: int = 1000) -> None:
         self._factory = factory
+        with factory() as session:  # only to learn the engine: no connection is made
+            engine = session.get_bind().engine
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._purge_every = purge_every
         self._writes = 0
 
@@ -75,14 +82,14 @@ class DatabaseStateStore(StateStore):
         if self._writes % self._purge_every == 0:
             self.purge_expired()
         expires = utcnow() + timedelta(seconds=ttl_seconds)
+        row: dict[str, Any] = {"key": key, "value": json.dumps(value), "expires_at": expires}
+        upsert = _upsert(self._engine.dialect.name)
+        if upsert is not None:
+            # One statement instead of SELECT then INSERT/UPDATE: this is on every login.
+            with self._engine.connect() as conn:
+                conn.execute(upsert, row)
+            return
         with self._factory() as session:
-            row: dict[str, Any] = {"key": key, "value": json.dumps(value), "expires_at": expires}
-            upsert = _upsert(session.get_bind().dialect.name)
-            if upsert is not None:
-                # One statement instead of SELECT then INSERT/UPDATE: this is on every launch.
-                session.execute(upsert, row)
-                session.commit()
-                return
             existing = session.get(LaunchState, key)
             if existing is None:
                 session.add(LaunchState(**row))
@@ -96,40 +103,35 @@ class DatabaseStateStore(StateStore):
                 raise
 
     def get(self, key: str) -> Any | None:
-        with self._factory() as session:
-            row = session.scalars(
-                select(LaunchState).where(LaunchState.key == key, LaunchState.expires_at > utcnow())
-            ).first()
-            return None if row is None else json.loads(row.value)
+        with self._engine.connect() as conn:
+            raw = conn.execute(_SELECT, {"key": key, "now": utcnow()}).scalar_one_or_none()
+        return None if raw is None else json.loads(raw)
 
     def take(self, key: str) -> Any | None:
-        with self._factory() as session:
-            if session.get_bind().dialect.delete_returning:
+        params = {"key": key, "now": utcnow()}
+        with self._engine.connect() as conn:
+            if conn.dialect.delete_returning:
                 # DELETE ... RETURNING takes the value in one atomic statement.
-                raw = session.execute(
-                    delete(LaunchState)
-                    .where(LaunchState.key == key, LaunchState.expires_at > utcnow())
-                    .returning(LaunchState.value)
-                    .execution_options(synchronize_session=False)
-                ).scalar_one_or_none()
-                session.commit()
+                raw = conn.execute(_TAKE, params).scalar_one_or_none()
                 return None if raw is None else json.loads(raw)
-            row = session.scalars(
-                select(LaunchState).where(LaunchState.key == key, LaunchState.expires_at > utcnow())
-            ).first()
-            if row is None:
+            raw = conn.execute(_SELECT, params).scalar_one_or_none()
+            if raw is None:
                 return None
-            value = json.loads(row.value)
             # The DELETE decides who wins: only one concurrent taker sees a deleted row.
-            result = session.execute(delete(LaunchState).where(LaunchState.key == key))
-            session.commit()
-            return value if result.rowcount == 1 else None  # type: ignore[attr-defined]
+            deleted = conn.execute(_DELETE, params).rowcount
+            return json.loads(raw) if deleted == 1 else None
 
     def purge_expired(self) -> int:
-        with self._factory() as session:
-            result = session.execute(delete(LaunchState).where(LaunchState.expires_at <= utcnow()))
-            session.commit()
-            return int(result.rowcount)  # type: ignore[attr-defined]
+        with self._engine.connect() as conn:
+            return int(conn.execute(_PURGE, {"now": utcnow()}).rowcount)
+
+
+_STATES = cast(Table, LaunchState.__table__)
+_LIVE = and_(_STATES.c.key == bindparam("key"), _STATES.c.expires_at > bindparam("now"))
+_SELECT = select(_STATES.c.value).where(_LIVE)
+_TAKE = delete(_STATES).where(_LIVE).returning(_STATES.c.value)
+_DELETE = delete(_STATES).where(_STATES.c.key == bindparam("key"))
+_PURGE = delete(_STATES).where(_STATES.c.expires_at <= bindparam("now"))
 
 
 class RedisStateStore(StateStore):

@@ -1,15 +1,26 @@
-"""Provisioning from a validated launch: person, context, unit, resource link and membership."""
+"""Provisioning from a validated launch: person, context, unit, resource link and membership.
+
+A returning learner's launch costs three statements in the request's transaction: an upsert of the
+person, one SELECT of the context with its resource link, and an upsert of the membership. The
+person and membership change on every launch (``last_launch_at``), so they are written with
+``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``; contexts, resource links and units are shared
+by many people and rarely change, so they are only written (with the same kind of upsert) when
+missing or changed, which keeps launches in one course from queueing on those rows' locks.
+"""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, Table, and_, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
-from lti_tool.db import utcnow
-from lti_tool.lti.models import Deployment, Registration
+from lti_tool.db import Base, utcnow
+from lti_tool.lti.adapter import DeploymentInfo, RegistrationInfo
 from lti_tool.tenancy.models import Context, Membership, Person, ResourceLink, Unit
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -32,77 +43,130 @@ def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
     return value[:limit] or None
 
 
+# Per model: its natural key, the columns a launch always sets, and those it only sets to a value
+# the platform sent (platforms send only what their privacy settings allow: keep what they sent
+# before, never guess, never erase). A unit's no-op update makes RETURNING give the row another
+# launch inserted at the same moment.
+_UPSERTS: dict[type[Base], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    Person: (
+        ("registration_id", "sub"),
+        ("last_launch_at",),
+        ("name", "given_name", "family_name", "email", "locale"),
+    ),
+    Context: (("registration_id", "context_id"), ("updated_at",), ("title", "label", "unit_id")),
+    ResourceLink: (("context_id", "resource_link_id"), ("updated_at",), ("title", "journey_slug")),
+    Membership: (("person_id", "context_id"), ("tool_roles", "lti_roles", "last_launch_at"), ()),
+    Unit: (("organization_id", "name"), ("name",), ()),
+}
+# The statements are built once and take their values as parameters; "orm" makes RETURNING give
+# the model's objects, fresh in the session.
+_ORM_UPSERT = {"dml_strategy": "orm", "populate_existing": True}
+M = TypeVar("M", bound=Base)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, model: type[Base]) -> ReturningInsert[Any]:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE ... RETURNING`` (PostgreSQL, SQLite >= 3.35)."""
+    keys, overwrite, keep = _UPSERTS[model]
+    table = cast(Table, model.__table__)
+    if dialect == "postgresql":
+        insert: postgresql.Insert | sqlite.Insert = postgresql.insert(model)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(model)
+    else:
+        raise NotImplementedError(f"provisioning supports PostgreSQL and SQLite, not {dialect}")
+    new = insert.excluded
+    updates: dict[str, Any] = {name: new[name] for name in overwrite}
+    updates.update({name: func.coalesce(new[name], table.c[name]) for name in keep})
+    return insert.on_conflict_do_update(
+        index_elements=[table.c[name] for name in keys], set_=updates
+    ).returning(model)
+
+
+def _upsert(session: Session, model: type[M], values: dict[str, Any]) -> M:
+    """Insert the row or update it by its natural key, in one statement; the row as an object."""
+    stmt = _upsert_statement(session.get_bind().dialect.name, model)
+    return cast(M, session.scalars(stmt, values, execution_options=_ORM_UPSERT).one())
+
+
+@functools.cache
+def _context_with_link() -> Select[Context, ResourceLink]:
+    return (
+        select(Context, ResourceLink)
+        .outerjoin(
+            ResourceLink,
+            and_(
+                ResourceLink.context_id == Context.id,
+                ResourceLink.resource_link_id == bindparam("link_id"),
+            ),
+        )
+        .where(
+            Context.registration_id == bindparam("registration_id"),
+            Context.context_id == bindparam("context_id"),
+        )
+    )
+
+
 def provision_launch(
     session: Session,
-    registration: Registration,
-    deployment: Deployment,
+    registration: RegistrationInfo,
+    deployment: DeploymentInfo,
     claims: dict[str, Any],
     tool_roles: list[str],
 ) -> Provisioned:
     """Create or update the rows a launch describes; the caller commits."""
-    org_id = registration.organization_id
     now = utcnow()
-    person = _upsert_person(session, registration, claims)
-    person.last_launch_at = now
-    custom = claims.get(CLAIM + "custom") or {}
-    unit = (
-        _unit_for(session, org_id, _text(custom.get("unit"), 200))
-        if isinstance(custom, dict)
-        else None
+    org_id = registration.organization_id
+    presentation = claims.get(CLAIM + "launch_presentation") or {}
+    locale = presentation.get("locale") if isinstance(presentation, dict) else None
+    person = _upsert(
+        session,
+        Person,
+        {
+            "organization_id": org_id,
+            "registration_id": registration.id,
+            "sub": _text(claims.get("sub"), 255) or "",
+            "name": _text(claims.get("name"), 255),
+            "given_name": _text(claims.get("given_name"), 255),
+            "family_name": _text(claims.get("family_name"), 255),
+            "email": _text(claims.get("email"), 320),
+            "locale": _text(locale, 35) or _text(claims.get("locale"), 35),
+            "created_at": now,
+            "last_launch_at": now,
+        },
     )
+    custom = claims.get(CLAIM + "custom") or {}
+    if not isinstance(custom, dict):
+        custom = {}
+    unit = _unit_for(session, org_id, _text(custom.get("unit"), 200))
 
     context_claim = claims.get(CLAIM + "context") or {}
+    link_claim = claims.get(CLAIM + "resource_link") or {}
+    if not isinstance(link_claim, dict):
+        link_claim = {}
     context: Context | None = None
+    link: ResourceLink | None = None
     membership: Membership | None = None
     if isinstance(context_claim, dict) and _text(context_claim.get("id"), 255):
-        context = _upsert_context(session, registration, deployment, context_claim, unit)
-        membership = session.scalars(
-            select(Membership).where(
-                Membership.person_id == person.id, Membership.context_id == context.id
-            )
-        ).first()
-        if membership is None:
-            membership = Membership(
-                organization_id=org_id, person_id=person.id, context_id=context.id
-            )
-            session.add(membership)
-        membership.tool_roles = list(tool_roles)
-        raw_roles = claims.get(CLAIM + "roles") or []
-        membership.lti_roles = [r for r in raw_roles if isinstance(r, str)][:50]
-        membership.last_launch_at = now
-
-    link: ResourceLink | None = None
-    link_claim = claims.get(CLAIM + "resource_link") or {}
-    if context is not None and isinstance(link_claim, dict) and _text(link_claim.get("id"), 255):
-        link = _upsert_link(
-            session, context, link_claim, custom if isinstance(custom, dict) else {}
+        context, link = _context_and_link(
+            session, registration, deployment, context_claim, unit, link_claim, custom
         )
-    session.flush()
+        raw_roles = claims.get(CLAIM + "roles") or []
+        membership = _upsert(
+            session,
+            Membership,
+            {
+                "organization_id": org_id,
+                "person_id": person.id,
+                "context_id": context.id,
+                "tool_roles": list(tool_roles),
+                "lti_roles": [r for r in raw_roles if isinstance(r, str)][:50],
+                "last_launch_at": now,
+            },
+        )
     return Provisioned(
         person=person, context=context, resource_link=link, membership=membership, unit=unit
     )
-
-
-def _upsert_person(session: Session, registration: Registration, claims: dict[str, Any]) -> Person:
-    sub = _text(claims.get("sub"), 255) or ""
-    person = session.scalars(
-        select(Person).where(Person.registration_id == registration.id, Person.sub == sub)
-    ).first()
-    if person is None:
-        person = Person(
-            organization_id=registration.organization_id, registration_id=registration.id, sub=sub
-        )
-        session.add(person)
-    # Platforms send only what their privacy settings allow; keep what they send, never guess.
-    person.name = _text(claims.get("name"), 255) or person.name
-    person.given_name = _text(claims.get("given_name"), 255) or person.given_name
-    person.family_name = _text(claims.get("family_name"), 255) or person.family_name
-    person.email = _text(claims.get("email"), 320) or person.email
-    presentation = claims.get(CLAIM + "launch_presentation") or {}
-    locale = presentation.get("locale") if isinstance(presentation, dict) else None
-    person.locale = _text(locale, 35) or _text(claims.get("locale"), 35) or person.locale
-    session.flush()
-    return person
 
 
 def _unit_for(session: Session, org_id: int, name: str | None) -> Unit | None:
@@ -111,58 +175,73 @@ def _unit_for(session: Session, org_id: int, name: str | None) -> Unit | None:
     unit = session.scalars(
         select(Unit).where(Unit.organization_id == org_id, Unit.name == name)
     ).first()
-    if unit is None:
-        unit = Unit(organization_id=org_id, name=name)
-        session.add(unit)
-        session.flush()
-    return unit
+    if unit is not None:
+        return unit
+    return _upsert(session, Unit, {"organization_id": org_id, "name": name, "created_at": utcnow()})
 
 
-def _upsert_context(
+def _context_and_link(
     session: Session,
-    registration: Registration,
-    deployment: Deployment,
+    registration: RegistrationInfo,
+    deployment: DeploymentInfo,
     claim: dict[str, Any],
     unit: Unit | None,
-) -> Context:
+    link_claim: dict[str, Any],
+    custom: dict[str, Any],
+) -> tuple[Context, ResourceLink | None]:
+    """The launch's context and resource link: read together, written only if missing or changed."""
     context_id = _text(claim.get("id"), 255) or ""
-    context = session.scalars(
-        select(Context).where(
-            Context.registration_id == registration.id, Context.context_id == context_id
-        )
+    title, label = _text(claim.get("title")), _text(claim.get("label"), 255)
+    link_id = _text(link_claim.get("id"), 255)
+    row = session.execute(
+        _context_with_link(),
+        {"registration_id": registration.id, "context_id": context_id, "link_id": link_id},
     ).first()
-    if context is None:
-        context = Context(
-            organization_id=registration.organization_id,
-            registration_id=registration.id,
-            deployment_id=deployment.id,
-            context_id=context_id,
+    context: Context | None = row[0] if row else None
+    link: ResourceLink | None = row[1] if row else None
+    if (
+        context is None
+        or (title and title != context.title)
+        or (label and label != context.label)
+        or (unit is not None and unit.id != context.unit_id)
+    ):
+        now = utcnow()
+        context = _upsert(
+            session,
+            Context,
+            {
+                "organization_id": registration.organization_id,
+                "registration_id": registration.id,
+                "deployment_id": deployment.id,
+                "context_id": context_id,
+                "title": title,
+                "label": label,
+                "unit_id": unit.id if unit is not None else None,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
-        session.add(context)
-    context.title = _text(claim.get("title")) or context.title
-    context.label = _text(claim.get("label"), 255) or context.label
-    if unit is not None:
-        context.unit = unit
-    session.flush()
-    return context
-
-
-def _upsert_link(
-    session: Session, context: Context, claim: dict[str, Any], custom: dict[str, Any]
-) -> ResourceLink:
-    link_id = _text(claim.get("id"), 255) or ""
-    link = session.scalars(
-        select(ResourceLink).where(
-            ResourceLink.context_id == context.id, ResourceLink.resource_link_id == link_id
-        )
-    ).first()
-    if link is None:
-        link = ResourceLink(
-            organization_id=context.organization_id, context_id=context.id, resource_link_id=link_id
-        )
-        session.add(link)
-    link.title = _text(claim.get("title")) or link.title
+    if not link_id:
+        return context, None
+    link_title = _text(link_claim.get("title"))
     journey = _text(custom.get("journey"), 100)
-    if journey:
-        link.journey_slug = journey
-    return link
+    if (
+        link is None
+        or (link_title and link_title != link.title)
+        or (journey and journey != link.journey_slug)
+    ):
+        now = utcnow()
+        link = _upsert(
+            session,
+            ResourceLink,
+            {
+                "organization_id": context.organization_id,
+                "context_id": context.id,
+                "resource_link_id": link_id,
+                "title": link_title,
+                "journey_slug": journey,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+    return context, link

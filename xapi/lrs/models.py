@@ -184,3 +184,13 @@ class ErasureRecord(XapiBase):
     documents_removed: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RetentionPolicy(XapiBase):
+    """How long a tenant's statements are kept: ``days`` after they were stored."""
+
+    __tablename__ = "xapi_retention_policies"
+
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,26 +15,35 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property, lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     LargeBinary,
     Select,
     String,
     Table,
+    Text,
     any_,
     bindparam,
+    cast,
     exists,
+    literal,
     or_,
     select,
     text,
+    type_coerce,
     union,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from xapi.db import UTCDateTime
 from xapi.lrs.agents import ifi_key, parse_agent_param
 from xapi.lrs.auth import Principal
 from xapi.lrs.errors import BadRequestError, ConflictError
@@ -106,6 +115,38 @@ def _json_default(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON: orjson, or the standard library for what orjson refuses (integers
+    beyond 64 bits)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), default=_json_default
+        ).encode("utf-8")
+
+
+# Digits mapped to NUL: a run of 19 NULs then marks a run of digits that may be an integer
+# beyond 64 bits, which orjson would read as a float (much faster than a regular expression).
+_DIGITS_TO_NUL = bytes.maketrans(b"0123456789", b"\0" * 10)
+_LONG_DIGITS = b"\0" * 19
+
+
+def loads(document: str | bytes) -> Any:
+    """Parse JSON text: orjson, or the standard library when it may hold a very long integer."""
+    raw = document.encode("utf-8") if isinstance(document, str) else document
+    if _LONG_DIGITS not in raw.translate(_DIGITS_TO_NUL):
+        return orjson.loads(raw)
+    return json.loads(raw)
+
+
+def document_text(session: Session, column: Any) -> Any:
+    """``column`` (a JSON document) as its JSON text, read without parsing it."""
+    if _is_postgresql(session):
+        return cast(column, Text)
+    return type_coerce(column, Text)
+
+
 def bulk_insert(
     session: Session,
     table: Table,
@@ -139,8 +180,7 @@ def bulk_insert(
             sql += f" ON CONFLICT ({', '.join(quote(c) for c in unique)}) DO NOTHING"
         if returning:
             sql += f" RETURNING {', '.join(quote(c) for c in returning)}"
-        payload = json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_default)
-        result = session.execute(text(sql), {"rows": payload})
+        result = session.execute(text(sql), {"rows": dumps(rows).decode("utf-8")})
         return list(result.all()) if returning else []
     if _is_postgresql(session):
         insert: Any = postgresql.insert(table)
@@ -383,29 +423,26 @@ def store_statements(
         )
         rows.append(
             {
-                "tenant": tenant,
                 "statement_id": statement["id"],
                 "verb_id": statement["verb"]["id"],
                 "registration": registration.lower() if registration else None,
                 "object_statement_id": ref_id,
                 "voided": statement["id"] in already_voided and not is_voiding,
                 "is_voiding": is_voiding,
-                "stored": stored_at,
                 "timestamp": timestamp,
                 "version": full["version"],
                 "full": full,
-                "credential_id": credential_id,
             }
         )
 
-    returned = bulk_insert(
-        session,
-        STATEMENTS,
-        rows,
-        unique=("tenant", "statement_id"),
-        returning=("seq", "statement_id"),
-    )
-    seq_by_id = {row.statement_id: row.seq for row in returned}
+    if _is_postgresql(session):
+        seq_by_id = _insert_postgresql(
+            session, tenant, rows, new, authority, stored_at, credential_id, can_define
+        )
+    else:
+        seq_by_id = _insert_rows(
+            session, tenant, rows, new, authority, stored_at, credential_id, can_define
+        )
     if len(seq_by_id) < len(rows):
         # Stored concurrently by another request: a no-op when identical, else a conflict.
         racing = _existing(
@@ -419,29 +456,6 @@ def store_statements(
                     "statements are immutable."
                 )
     stored_ids = [s["id"] for s in new if s["id"] in seq_by_id]
-
-    agent_rows: list[dict[str, Any]] = []
-    activity_rows: list[dict[str, Any]] = []
-    definitions: list[tuple[str, dict[str, Any] | None]] = []
-    for statement in new:
-        seq = seq_by_id.get(statement["id"])
-        if seq is None:
-            continue
-        agents: dict[str, bool] = {}
-        activities: dict[str, bool] = {}
-        _index_statement(statement, agents, activities, definitions, False)
-        _add_agent(agents, authority, True)
-        agent_rows.extend(
-            {"seq": seq, "tenant": tenant, "ifi": ifi, "related": related}
-            for ifi, related in agents.items()
-        )
-        activity_rows.extend(
-            {"seq": seq, "tenant": tenant, "activity_id": activity_id, "related": related}
-            for activity_id, related in activities.items()
-        )
-    bulk_insert(session, AGENTS, agent_rows)
-    bulk_insert(session, ACTIVITIES, activity_rows)
-    _upsert_definitions(session, tenant, definitions, can_define)
     if voided_targets:
         for chunk in _chunks(session, sorted(voided_targets)):
             session.execute(
@@ -456,6 +470,175 @@ def store_statements(
     if attachments:
         store_attachments(session, tenant, attachments)
     return StoreResult(ids, stored_ids)
+
+
+def _index_rows(
+    statement: dict[str, Any],
+    authority: dict[str, Any],
+    definitions: list[tuple[str, dict[str, Any] | None]],
+) -> tuple[dict[str, bool], dict[str, bool]]:
+    """The agents and activities of one statement (``related`` flags); adds to ``definitions``."""
+    agents: dict[str, bool] = {}
+    activities: dict[str, bool] = {}
+    _index_statement(statement, agents, activities, definitions, False)
+    _add_agent(agents, authority, True)
+    return agents, activities
+
+
+def _insert_rows(
+    session: Session,
+    tenant: str,
+    rows: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    authority: dict[str, Any],
+    stored_at: datetime,
+    credential_id: int | None,
+    can_define: bool,
+) -> dict[str, int]:
+    """Statements, then their index rows and definitions, one statement each (SQLite)."""
+    common = {"tenant": tenant, "stored": stored_at, "credential_id": credential_id}
+    returned = bulk_insert(
+        session,
+        STATEMENTS,
+        [{**common, **row} for row in rows],
+        unique=("tenant", "statement_id"),
+        returning=("seq", "statement_id"),
+    )
+    seq_by_id: dict[str, int] = {row.statement_id: row.seq for row in returned}
+    agent_rows: list[dict[str, Any]] = []
+    activity_rows: list[dict[str, Any]] = []
+    definitions: list[tuple[str, dict[str, Any] | None]] = []
+    for statement in new:
+        seq = seq_by_id.get(statement["id"])
+        if seq is None:
+            continue
+        agents, activities = _index_rows(statement, authority, definitions)
+        agent_rows.extend(
+            {"seq": seq, "tenant": tenant, "ifi": ifi, "related": related}
+            for ifi, related in agents.items()
+        )
+        activity_rows.extend(
+            {"seq": seq, "tenant": tenant, "activity_id": activity_id, "related": related}
+            for activity_id, related in activities.items()
+        )
+    bulk_insert(session, AGENTS, agent_rows)
+    bulk_insert(session, ACTIVITIES, activity_rows)
+    _upsert_definitions(session, tenant, definitions, can_define)
+    return seq_by_id
+
+
+def _merged_definition_sql(old: str, new: str) -> str:
+    """``merge_definition(old, new)`` in SQL, for two jsonb expressions (``old`` not empty)."""
+    merged = f"{old} || {new}"
+    for key in ("name", "description", "extensions"):
+        merged += (
+            f" || CASE WHEN {new} -> '{key}' IS NOT NULL"
+            f" AND jsonb_typeof({old} -> '{key}') = 'object'"
+            f" THEN jsonb_build_object('{key}', ({old} -> '{key}') || ({new} -> '{key}'))"
+            " ELSE '{}'::jsonb END"
+        )
+    return merged
+
+
+_EMPTY_DEFINITION = "(a.definition IS NULL OR a.definition IN ('null'::jsonb, '{}'::jsonb))"
+_MERGED = _merged_definition_sql("a.definition", "r.definition")
+# Statements, their agent and activity index rows and the activity definitions in one statement
+# (one round trip): the index rows join the statements actually inserted (RETURNING), so a
+# statement stored concurrently by another request gets none here. Definitions as
+# ``_upsert_definitions`` stores them: new activities inserted (an activity already there is left
+# alone, and not locked); known ones updated only when ``merge_definition`` changes them and the
+# credential may define, or when they have no definition yet (an UPDATE locks only the rows it
+# changes, so concurrent batches about the same activities do not wait for each other).
+_INSERT_POSTGRESQL = f"""
+WITH s AS (
+    INSERT INTO xapi_statements (
+        tenant, statement_id, verb_id, registration, object_statement_id, voided, is_voiding,
+        stored, "timestamp", version, "full", credential_id
+    )
+    SELECT :tenant, r.statement_id, r.verb_id, r.registration, r.object_statement_id, r.voided,
+        r.is_voiding, :stored, r."timestamp", r.version, r."full", :credential_id
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+        statement_id VARCHAR(36), verb_id VARCHAR(1000), registration VARCHAR(36),
+        object_statement_id VARCHAR(36), voided BOOLEAN, is_voiding BOOLEAN,
+        "timestamp" TIMESTAMP WITH TIME ZONE, version VARCHAR(16), "full" JSONB
+    )
+    ON CONFLICT (tenant, statement_id) DO NOTHING
+    RETURNING seq, statement_id
+), agents AS (
+    INSERT INTO xapi_statement_agents (seq, tenant, ifi, related)
+    SELECT s.seq, :tenant, r.ifi, r.related
+    FROM jsonb_to_recordset(CAST(:agents AS jsonb))
+        AS r(statement_id VARCHAR(36), ifi VARCHAR(600), related BOOLEAN)
+    JOIN s ON s.statement_id = r.statement_id
+), activities AS (
+    INSERT INTO xapi_statement_activities (seq, tenant, activity_id, related)
+    SELECT s.seq, :tenant, r.activity_id, r.related
+    FROM jsonb_to_recordset(CAST(:activities AS jsonb))
+        AS r(statement_id VARCHAR(36), activity_id VARCHAR(1000), related BOOLEAN)
+    JOIN s ON s.statement_id = r.statement_id
+), new_definitions AS (
+    INSERT INTO xapi_activities (tenant, activity_id, definition, updated_at)
+    SELECT :tenant, r.activity_id, r.definition, :stored
+    FROM jsonb_to_recordset(CAST(:definitions AS jsonb))
+        AS r(activity_id VARCHAR(1000), definition JSONB)
+    ON CONFLICT (tenant, activity_id) DO NOTHING
+), changed_definitions AS (
+    UPDATE xapi_activities AS a
+    SET definition = CASE WHEN {_EMPTY_DEFINITION} THEN r.definition ELSE {_MERGED} END,
+        updated_at = :stored
+    FROM jsonb_to_recordset(CAST(:definitions AS jsonb))
+        AS r(activity_id VARCHAR(1000), definition JSONB)
+    WHERE a.tenant = :tenant AND a.activity_id = r.activity_id
+        AND r.definition IS NOT NULL
+        AND (:can_define OR {_EMPTY_DEFINITION})
+        AND ({_EMPTY_DEFINITION} OR ({_MERGED}) IS DISTINCT FROM a.definition)
+)
+SELECT seq, statement_id FROM s
+"""  # noqa: S608 (fixed SQL fragments, no input)
+
+
+def _insert_postgresql(
+    session: Session,
+    tenant: str,
+    rows: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    authority: dict[str, Any],
+    stored_at: datetime,
+    credential_id: int | None,
+    can_define: bool,
+) -> dict[str, int]:
+    """Statements, index rows and definitions in one round trip (PostgreSQL)."""
+    agent_rows: list[dict[str, Any]] = []
+    activity_rows: list[dict[str, Any]] = []
+    definitions: list[tuple[str, dict[str, Any] | None]] = []
+    for statement in new:
+        statement_id = statement["id"]
+        agents, activities = _index_rows(statement, authority, definitions)
+        agent_rows.extend(
+            {"statement_id": statement_id, "ifi": ifi, "related": related}
+            for ifi, related in agents.items()
+        )
+        activity_rows.extend(
+            {"statement_id": statement_id, "activity_id": activity_id, "related": related}
+            for activity_id, related in activities.items()
+        )
+    incoming = _incoming_definitions(definitions)
+    result = session.execute(
+        text(_INSERT_POSTGRESQL),
+        {
+            "tenant": tenant,
+            "stored": stored_at,
+            "credential_id": credential_id,
+            "can_define": can_define,
+            "rows": dumps(rows).decode("utf-8"),
+            "agents": dumps(agent_rows).decode("utf-8"),
+            "activities": dumps(activity_rows).decode("utf-8"),
+            "definitions": dumps(
+                [{"activity_id": a, "definition": d} for a, d in incoming.items()]
+            ).decode("utf-8"),
+        },
+    )
+    return {row.statement_id: row.seq for row in result}
 
 
 def _existing(session: Session, tenant: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -512,6 +695,19 @@ def _voided_on_arrival(session: Session, tenant: str, ids: list[str]) -> set[str
     return found
 
 
+def _incoming_definitions(
+    definitions: list[tuple[str, dict[str, Any] | None]],
+) -> dict[str, dict[str, Any] | None]:
+    """One definition per activity id: the batch's definitions merged in order."""
+    incoming: dict[str, dict[str, Any] | None] = {}
+    for activity_id, definition in definitions:
+        if definition:
+            incoming[activity_id] = merge_definition(incoming.get(activity_id), definition)
+        else:
+            incoming.setdefault(activity_id, None)
+    return incoming
+
+
 def _upsert_definitions(
     session: Session,
     tenant: str,
@@ -520,12 +716,7 @@ def _upsert_definitions(
 ) -> None:
     if not definitions:
         return
-    incoming: dict[str, dict[str, Any] | None] = {}
-    for activity_id, definition in definitions:
-        if definition:
-            incoming[activity_id] = merge_definition(incoming.get(activity_id), definition)
-        else:
-            incoming.setdefault(activity_id, None)
+    incoming = _incoming_definitions(definitions)
     known: dict[str, tuple[int, dict[str, Any] | None]] = {}
     ids = list(incoming)
     for chunk in _chunks(session, ids):
@@ -734,40 +925,191 @@ class StatementQuery:
 
 @dataclass
 class QueryResult:
-    statements: list[dict[str, Any]]
+    # The statements as stored, JSON text: responses in the exact format use them as they are.
+    documents: list[str]
     stored: list[datetime]
     last_seq: int | None
     has_more: bool
 
+    @cached_property
+    def statements(self) -> list[dict[str, Any]]:
+        return [loads(document) for document in self.documents]
 
-def _filter_conditions(query: StatementQuery, tenant: str, table: Any) -> list[ColumnElement[bool]]:
-    """The non-time filters (agent, verb, activity, registration) on ``table``."""
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a list query's SQL depends on (its values travel as bound parameters)."""
+
+    postgresql: bool
+    agent: bool
+    related_agents: bool
+    activity: bool
+    related_activities: bool
+    verb: bool
+    registration: bool
+    since: bool
+    until: bool
+    after: bool
+    mine: bool
+    ascending: bool
+
+    @property
+    def has_filters(self) -> bool:
+        return self.agent or self.activity or self.verb or self.registration
+
+
+def _filter_conditions(
+    shape: _Shape, table: Any, *, driven: str | None = None
+) -> list[ColumnElement[bool]]:
+    """The non-time filters (agent, verb, activity, registration) on ``table``.
+
+    ``driven`` names the filter ("agent" or "activity") that the query applies by reading its
+    index rows (see ``_driven``); it is left out here.
+    """
     conditions: list[ColumnElement[bool]] = []
-    if query.verb is not None:
-        conditions.append(table.c.verb_id == query.verb)
-    if query.registration is not None:
-        conditions.append(table.c.registration == query.registration)
-    if query.agent_ifi is not None:
+    if shape.verb:
+        conditions.append(table.c.verb_id == bindparam("verb"))
+    if shape.registration:
+        conditions.append(table.c.registration == bindparam("registration"))
+    if shape.agent and driven != "agent":
         agents = AGENTS.alias()
         agent_conditions = [
             agents.c.seq == table.c.seq,
-            agents.c.tenant == tenant,
-            agents.c.ifi == query.agent_ifi,
+            agents.c.tenant == bindparam("tenant"),
+            agents.c.ifi == bindparam("agent"),
         ]
-        if not query.related_agents:
+        if not shape.related_agents:
             agent_conditions.append(agents.c.related.is_(False))
         conditions.append(exists().where(*agent_conditions))
-    if query.activity is not None:
+    if shape.activity and driven != "activity":
         activities = ACTIVITIES.alias()
         activity_conditions = [
             activities.c.seq == table.c.seq,
-            activities.c.tenant == tenant,
-            activities.c.activity_id == query.activity,
+            activities.c.tenant == bindparam("tenant"),
+            activities.c.activity_id == bindparam("activity"),
         ]
-        if not query.related_activities:
+        if not shape.related_activities:
             activity_conditions.append(activities.c.related.is_(False))
         conditions.append(exists().where(*activity_conditions))
     return conditions
+
+
+def _seq_bound(shape: _Shape, column: Any) -> ColumnElement[bool]:
+    return column > bindparam("after") if shape.ascending else column < bindparam("after")  # type: ignore[no-any-return]
+
+
+def _base(shape: _Shape, table: Any) -> list[ColumnElement[bool]]:
+    """Tenant, not voided, since/until, after the previous page, the reader's own."""
+    conditions: list[ColumnElement[bool]] = [
+        table.c.tenant == bindparam("tenant"),
+        table.c.voided.is_(False),
+    ]
+    if shape.since:
+        conditions.append(table.c.stored > bindparam("since", type_=UTCDateTime()))
+    if shape.until:
+        conditions.append(table.c.stored <= bindparam("until", type_=UTCDateTime()))
+    if shape.after:
+        conditions.append(_seq_bound(shape, table.c.seq))
+    if shape.mine:
+        conditions.append(table.c.credential_id == bindparam("credential_id"))
+    return conditions
+
+
+def _ordered(shape: _Shape, stmt: Select[Any], column: Any) -> Select[Any]:
+    return stmt.order_by(column.asc() if shape.ascending else column.desc()).limit(
+        bindparam("limit", type_=Integer())
+    )
+
+
+def _driven(shape: _Shape, s: Any) -> Select[Any]:
+    """Statements matching the filters, in ``seq`` order, at most ``limit``.
+
+    The lookup indexes of agents and activities are ordered by (tenant, id, related, seq), so
+    a filter on one ``related`` value reads a range already in ``seq`` order, and the planner
+    stops at the limit. With ``related_agents`` (or ``related_activities``) both values match:
+    the query then reads the two ranges in ``seq`` order, each up to the limit, and merges them
+    (they never overlap: there is one row per statement and agent or activity), instead of
+    reading every row of the agent or activity and sorting them.
+    """
+    if shape.agent and shape.related_agents:
+        index, key, param, name = AGENTS, "ifi", "agent", "agent"
+    elif shape.activity and shape.related_activities:
+        index, key, param, name = ACTIVITIES, "activity_id", "activity", "activity"
+    else:
+        direct = select(s.c.seq).where(*_base(shape, s), *_filter_conditions(shape, s))
+        return _ordered(shape, direct, s.c.seq)
+    branches = []
+    for related in (False, True):
+        rows = index.alias()
+        conditions = [
+            rows.c.tenant == bindparam("tenant"),
+            rows.c[key] == bindparam(param),
+            rows.c.related.is_(related),
+            *_base(shape, s),
+            *_filter_conditions(shape, s, driven=name),
+        ]
+        if shape.after:
+            # On the index rows too: the bound is then part of the index range.
+            conditions.append(_seq_bound(shape, rows.c.seq))
+        branch = (
+            select(rows.c.seq.label("seq"))
+            .select_from(rows.join(s, s.c.seq == rows.c.seq))
+            .where(*conditions)
+        )
+        branches.append(_ordered(shape, branch, rows.c.seq).subquery())
+    merged = union_all(*(select(b.c.seq) for b in branches)).subquery()
+    return _ordered(shape, select(merged.c.seq), merged.c.seq)
+
+
+_CUSTOM_PLANS = text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
+
+
+@lru_cache(maxsize=512)
+def _list_query(shape: _Shape) -> Select[Any]:
+    """The SELECT of a list query of this shape, built once (building one is not cheap)."""
+    s = STATEMENTS
+    if shape.postgresql:
+        document: Any = cast(s.c.full, Text)
+    else:
+        document = type_coerce(s.c.full, Text)
+    document = document.label("document")
+    if not shape.has_filters:
+        return _ordered(
+            shape, select(s.c.seq, document, s.c.stored).where(*_base(shape, s)), s.c.seq
+        )
+    # Filter Conditions for StatementRefs: a statement whose object refers to a matching
+    # statement (voided or not, following up to MAX_REF_DEPTH references) matches too.
+    # Referrers are few and have their own partial index, so they drive this part.
+    referrer = STATEMENTS.alias()
+    referrer_ref = referrer.c.object_statement_id
+    chains = []
+    for depth in range(1, MAX_REF_DEPTH + 1):
+        hops = [STATEMENTS.alias() for _ in range(depth)]
+        conditions: list[ColumnElement[bool]] = [*_filter_conditions(shape, hops[-1])]
+        previous = referrer_ref
+        for hop in hops:
+            conditions += [hop.c.tenant == bindparam("tenant"), hop.c.statement_id == previous]
+            previous = hop.c.object_statement_id
+        for hop in hops[:-1]:
+            conditions.append(hop.c.object_statement_id.is_not(None))
+        # OFFSET 0 keeps each chain a subplan run per referrer (referrers are few) rather than
+        # joins pulled up into the main query, whose planning would then cost more than running
+        # it (tens of milliseconds).
+        chains.append(exists(select(literal(1)).where(*conditions).offset(literal(0))))
+    referring = select(referrer.c.seq).where(
+        *_base(shape, referrer), referrer_ref.is_not(None), or_(*chains)
+    )
+    parts = [_driven(shape, s), _ordered(shape, referring, referrer.c.seq)]
+    wrapped = [select(p.subquery().c.seq) for p in parts]
+    matched = union(*wrapped).subquery()
+    return _ordered(
+        shape,
+        select(s.c.seq, document, s.c.stored).join(matched, matched.c.seq == s.c.seq),
+        s.c.seq,
+    )
 
 
 def query_statements(
@@ -780,64 +1122,44 @@ def query_statements(
 ) -> QueryResult:
     """One page of statements, newest first (or oldest first with ``ascending``), by ``seq``."""
     limit = page_size if query.limit == 0 else min(query.limit, page_size)
-
-    def base(table: Any) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = [
-            table.c.tenant == tenant,
-            table.c.voided.is_(False),
-        ]
-        if query.since is not None:
-            conditions.append(table.c.stored > query.since)
-        if query.until is not None:
-            conditions.append(table.c.stored <= query.until)
-        if query.after_seq is not None:
-            conditions.append(
-                table.c.seq > query.after_seq if query.ascending else table.c.seq < query.after_seq
-            )
-        if credential_id is not None:
-            conditions.append(table.c.credential_id == credential_id)
-        return conditions
-
-    def ordered(stmt: Select[Any], column: Any) -> Select[Any]:
-        return stmt.order_by(column.asc() if query.ascending else column.desc()).limit(limit + 1)
-
-    s = STATEMENTS
-    if not query.has_filters:
-        stmt = ordered(select(s.c.seq, s.c.full, s.c.stored).where(*base(s)), s.c.seq)
-    else:
-        direct = select(s.c.seq).where(*base(s), *_filter_conditions(query, tenant, s))
-        # Filter Conditions for StatementRefs: a statement whose object refers to a matching
-        # statement (voided or not, following up to MAX_REF_DEPTH references) matches too.
-        # Referrers are few and have their own partial index, so they drive this part.
-        referrer = STATEMENTS.alias()
-        referrer_ref = referrer.c.object_statement_id
-        chains = []
-        for depth in range(1, MAX_REF_DEPTH + 1):
-            hops = [STATEMENTS.alias() for _ in range(depth)]
-            conditions: list[ColumnElement[bool]] = [
-                *_filter_conditions(query, tenant, hops[-1]),
-            ]
-            previous = referrer_ref
-            for hop in hops:
-                conditions += [hop.c.tenant == tenant, hop.c.statement_id == previous]
-                previous = hop.c.object_statement_id
-            for hop in hops[:-1]:
-                conditions.append(hop.c.object_statement_id.is_not(None))
-            chains.append(exists().where(*conditions))
-        referring = select(referrer.c.seq).where(
-            *base(referrer), referrer_ref.is_not(None), or_(*chains)
-        )
-        parts = [ordered(direct, s.c.seq), ordered(referring, referrer.c.seq)]
-        wrapped = [select(p.subquery().c.seq) for p in parts]
-        matched = union(*wrapped).subquery()
-        stmt = ordered(
-            select(s.c.seq, s.c.full, s.c.stored).join(matched, matched.c.seq == s.c.seq), s.c.seq
-        )
-    rows = session.execute(stmt).all()
+    postgresql = _is_postgresql(session)
+    shape = _Shape(
+        postgresql=postgresql,
+        agent=query.agent_ifi is not None,
+        related_agents=query.related_agents,
+        activity=query.activity is not None,
+        related_activities=query.related_activities,
+        verb=query.verb is not None,
+        registration=query.registration is not None,
+        since=query.since is not None,
+        until=query.until is not None,
+        after=query.after_seq is not None,
+        mine=credential_id is not None,
+        ascending=query.ascending,
+    )
+    values: dict[str, Any] = {
+        "tenant": tenant,
+        "limit": limit + 1,
+        "agent": query.agent_ifi,
+        "activity": query.activity,
+        "verb": query.verb,
+        "registration": query.registration,
+        "since": query.since,
+        "until": query.until,
+        "after": query.after_seq,
+        "credential_id": credential_id,
+    }
+    stmt = _list_query(shape)
+    if postgresql and (shape.agent or shape.activity):
+        # A prepared statement's generic plan cannot know how many rows an agent or activity
+        # has: plan every execution for its values. Parallel workers only slow these short,
+        # LIMITed queries down (and compete with concurrent requests for the cores).
+        session.execute(_CUSTOM_PLANS)
+    rows = session.execute(stmt, values).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     return QueryResult(
-        statements=[row.full for row in rows],
+        documents=[row.document for row in rows],
         stored=[row.stored for row in rows],
         last_seq=rows[-1].seq if rows else None,
         has_more=has_more,

@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+import orjson
 from flask import Response
 
 from xapi.lrs.context import LrsContext, route
@@ -21,6 +22,7 @@ from xapi.lrs.signatures import verify_signature
 from xapi.lrs.statement_formats import apply_format
 from xapi.lrs.statement_store import (
     StatementQuery,
+    dumps,
     get_statement,
     iter_attachment_hashes,
     load_attachments,
@@ -34,11 +36,7 @@ SINGLE_PARAMS = {"attachments", "format"}
 
 
 def _json(body: object, status: int = 200) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        status=status,
-        mimetype="application/json",
-    )
+    return Response(dumps(body), status=status, mimetype="application/json")
 
 
 def _consistent_through() -> str:
@@ -79,9 +77,32 @@ def _finite_float(text: str) -> float:
 
 # A \u0000 escape (not an escaped backslash followed by "u0000"): databases cannot store NUL.
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+_NUL_ESCAPE_BYTES = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+# Digits mapped to NUL: a run of 19 NULs then marks a run of digits that may be an integer
+# beyond 64 bits, which orjson would read as a float (much faster than a regular expression).
+_DIGITS_TO_NUL = bytes.maketrans(b"0123456789", b"\0" * 10)
+_LONG_DIGITS = b"\0" * 19
 
 
 def _parse_json(raw: bytes, what: str) -> Any:
+    """The JSON value of ``raw``, or ``BadRequestError``.
+
+    orjson parses first: it refuses everything the standard-library parse below refuses
+    (invalid UTF-8, NaN and Infinity, numbers out of range, unpaired surrogate escapes), and
+    whatever it refuses, or what it could read differently (very long integers), goes through
+    the standard library, which gives the precise message.
+    """
+    if _LONG_DIGITS not in raw.translate(_DIGITS_TO_NUL):
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if b"\\u0000" in raw and _NUL_ESCAPE_BYTES.search(raw):
+                raise BadRequestError(
+                    f"The {what} contains the character U+0000, which is not allowed."
+                )
+            return value
     try:
         text = raw.decode("utf-8")
         value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
@@ -241,7 +262,7 @@ def _http_date(moment: datetime) -> str:
 def _respond(
     ctx: LrsContext, body: Any, statements: list[dict[str, Any]], attachments: bool
 ) -> Response:
-    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    payload = dumps(body)
     if not attachments:
         return Response(payload, mimetype="application/json")
     hashes = list(dict.fromkeys(h.lower() for h in iter_attachment_hashes(statements)))
@@ -311,10 +332,25 @@ def get_statements(ctx: LrsContext) -> Response:
     if result.has_more and result.last_seq is not None:
         base = urlsplit(ctx.config.endpoint).path.rstrip("/")
         more = f"{base}/statements?more={query.more_token(result.last_seq)}"
-    statements = apply_format(ctx.session, tenant, result.statements, query.format, accept_language)
-    response = _respond(
-        ctx, {"statements": statements, "more": more}, result.statements, query.attachments
-    )
+    if query.format == "exact" and not query.attachments:
+        # The statements as stored, spliced in without parsing and serialising them again.
+        payload = b"".join(
+            (
+                b'{"statements":[',
+                ",".join(result.documents).encode("utf-8"),
+                b'],"more":',
+                dumps(more),
+                b"}",
+            )
+        )
+        response = Response(payload, mimetype="application/json")
+    else:
+        statements = apply_format(
+            ctx.session, tenant, result.statements, query.format, accept_language
+        )
+        response = _respond(
+            ctx, {"statements": statements, "more": more}, result.statements, query.attachments
+        )
     if result.stored:
         response.headers["Last-Modified"] = _http_date(max(result.stored))
     return response

@@ -100,6 +100,61 @@ SUBSTATEMENT_KEYS = frozenset(
 AGENT_KEYS = frozenset(("objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"))
 GROUP_KEYS = AGENT_KEYS | {"member"}
 IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
+ACCOUNT_KEYS = frozenset(("homePage", "name"))
+VERB_KEYS = frozenset(("id", "display"))
+ACTIVITY_KEYS = frozenset(("objectType", "id", "definition"))
+DEFINITION_KEYS = frozenset(
+    (
+        "name",
+        "description",
+        "type",
+        "moreInfo",
+        "interactionType",
+        "correctResponsesPattern",
+        "extensions",
+        *COMPONENT_LISTS,
+    )
+)
+COMPONENT_KEYS = frozenset(("id", "description"))
+STATEMENT_REF_KEYS = frozenset(("objectType", "id"))
+RESULT_KEYS = frozenset(("score", "success", "completion", "response", "duration", "extensions"))
+SCORE_KEYS = frozenset(("scaled", "raw", "min", "max"))
+CONTEXT_KEYS = frozenset(
+    (
+        "registration",
+        "instructor",
+        "team",
+        "contextActivities",
+        "revision",
+        "platform",
+        "language",
+        "statement",
+        "extensions",
+    )
+)
+CONTEXT_KEYS_V2 = CONTEXT_KEYS | {"contextAgents", "contextGroups"}
+CONTEXT_ACTIVITIES_KEYS = frozenset(CONTEXT_ACTIVITY_KEYS)
+CONTEXT_AGENT_KEYS = frozenset(("objectType", "agent", "relevantTypes"))
+CONTEXT_GROUP_KEYS = frozenset(("objectType", "group", "relevantTypes"))
+ATTACHMENT_KEYS = frozenset(
+    ("usageType", "display", "description", "contentType", "length", "sha2", "fileUrl")
+)
+
+# Strings already matched against the IRI and language tag patterns: statements repeat the same
+# verbs, activity types, home pages and language tags, and a dict lookup is cheaper than a regex.
+_CACHE_LIMIT = 8192
+_IRI_CACHE: dict[str, bool] = {}
+_LANGUAGE_CACHE: dict[str, bool] = {}
+
+
+def _cached_match(cache: dict[str, bool], pattern: re.Pattern[str], value: str) -> bool:
+    known = cache.get(value)
+    if known is None:
+        known = pattern.match(value) is not None
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[value] = known
+    return known
 
 
 def is_uuid(value: object) -> bool:
@@ -107,11 +162,11 @@ def is_uuid(value: object) -> bool:
 
 
 def is_iri(value: object) -> bool:
-    return isinstance(value, str) and _IRI_RE.match(value) is not None
+    return isinstance(value, str) and _cached_match(_IRI_CACHE, _IRI_RE, value)
 
 
 def is_language_tag(value: object) -> bool:
-    return isinstance(value, str) and _LANGUAGE_RE.match(value) is not None
+    return isinstance(value, str) and _cached_match(_LANGUAGE_CACHE, _LANGUAGE_RE, value)
 
 
 def _type_name(value: object) -> str:
@@ -178,6 +233,8 @@ class StatementValidator:
         return value
 
     def keys(self, value: dict[str, Any], allowed: frozenset[str], path: str) -> None:
+        if allowed.issuperset(value) and None not in value.values():
+            return
         for key, item in value.items():
             if key not in allowed:
                 self.fail(
@@ -203,7 +260,7 @@ class StatementValidator:
         text = self.string(value, path)
         if not is_iri(text):
             self.fail(f"{path} must be an absolute {kind} (scheme:...), got {text[:100]!r}.")
-        if max_length and len(text.encode("utf-8")) > max_length:
+        if max_length and len(text) * 4 > max_length and len(text.encode("utf-8")) > max_length:
             self.fail(f"{path} is longer than {max_length} bytes (UTF-8).")
         return text
 
@@ -307,7 +364,7 @@ class StatementValidator:
             self.iri(actor["openid"], f"{path}.openid", "URI")
         if "account" in actor:
             account = self.obj(actor["account"], f"{path}.account")
-            self.keys(account, frozenset(("homePage", "name")), f"{path}.account")
+            self.keys(account, ACCOUNT_KEYS, f"{path}.account")
             self.iri(
                 self.required(account, "homePage", f"{path}.account"),
                 f"{path}.account.homePage",
@@ -323,7 +380,7 @@ class StatementValidator:
     # -- verb, objects ------------------------------------------------------------------------
     def verb(self, value: object, path: str) -> str:
         verb = self.obj(value, path)
-        self.keys(verb, frozenset(("id", "display")), path)
+        self.keys(verb, VERB_KEYS, path)
         verb_id = self.iri(self.required(verb, "id", path), f"{path}.id", max_length=MAX_IRI)
         if "display" in verb:
             self.language_map(verb["display"], f"{path}.display")
@@ -331,7 +388,7 @@ class StatementValidator:
 
     def activity(self, value: object, path: str) -> None:
         activity = self.obj(value, path)
-        self.keys(activity, frozenset(("objectType", "id", "definition")), path)
+        self.keys(activity, ACTIVITY_KEYS, path)
         if activity.get("objectType", "Activity") != "Activity":
             self.fail(f'{path}.objectType must be "Activity".')
         self.iri(self.required(activity, "id", path), f"{path}.id", max_length=MAX_IRI)
@@ -340,22 +397,7 @@ class StatementValidator:
 
     def definition(self, value: object, path: str) -> None:
         definition = self.obj(value, path)
-        self.keys(
-            definition,
-            frozenset(
-                (
-                    "name",
-                    "description",
-                    "type",
-                    "moreInfo",
-                    "interactionType",
-                    "correctResponsesPattern",
-                    "extensions",
-                    *COMPONENT_LISTS,
-                )
-            ),
-            path,
-        )
+        self.keys(definition, DEFINITION_KEYS, path)
         for key in ("name", "description"):
             if key in definition:
                 self.language_map(definition[key], f"{path}.{key}")
@@ -394,7 +436,7 @@ class StatementValidator:
             for i, component in enumerate(components):
                 cpath = f"{path}.{key}[{i}]"
                 item = self.obj(component, cpath)
-                self.keys(item, frozenset(("id", "description")), cpath)
+                self.keys(item, COMPONENT_KEYS, cpath)
                 cid = self.string(self.required(item, "id", cpath), f"{cpath}.id", non_empty=True)
                 if cid in seen:
                     self.fail(f"{path}.{key} has the id {cid!r} twice; ids must be distinct.")
@@ -403,7 +445,7 @@ class StatementValidator:
                     self.language_map(item["description"], f"{cpath}.description")
 
     def statement_ref(self, value: dict[str, Any], path: str) -> None:
-        self.keys(value, frozenset(("objectType", "id")), path)
+        self.keys(value, STATEMENT_REF_KEYS, path)
         if value.get("objectType") != "StatementRef":
             self.fail(f'{path}.objectType must be "StatementRef".')
         self.uuid(self.required(value, "id", path), f"{path}.id")
@@ -431,11 +473,7 @@ class StatementValidator:
     # -- result, context ------------------------------------------------------------------------
     def result(self, value: object, path: str) -> None:
         result = self.obj(value, path)
-        self.keys(
-            result,
-            frozenset(("score", "success", "completion", "response", "duration", "extensions")),
-            path,
-        )
+        self.keys(result, RESULT_KEYS, path)
         if "score" in result:
             self.score(result["score"], f"{path}.score")
         for key in ("success", "completion"):
@@ -454,7 +492,7 @@ class StatementValidator:
 
     def score(self, value: object, path: str) -> None:
         score = self.obj(value, path)
-        self.keys(score, frozenset(("scaled", "raw", "min", "max")), path)
+        self.keys(score, SCORE_KEYS, path)
         values = {
             k: self.number(score[k], f"{path}.{k}")
             for k in ("scaled", "raw", "min", "max")
@@ -472,20 +510,7 @@ class StatementValidator:
 
     def context(self, value: object, path: str, object_type: str) -> None:
         context = self.obj(value, path)
-        allowed = {
-            "registration",
-            "instructor",
-            "team",
-            "contextActivities",
-            "revision",
-            "platform",
-            "language",
-            "statement",
-            "extensions",
-        }
-        if self.v2:
-            allowed |= {"contextAgents", "contextGroups"}
-        self.keys(context, frozenset(allowed), path)
+        self.keys(context, CONTEXT_KEYS_V2 if self.v2 else CONTEXT_KEYS, path)
         if "registration" in context:
             self.uuid(context["registration"], f"{path}.registration")
         if "instructor" in context:
@@ -497,7 +522,7 @@ class StatementValidator:
             self.group(team, f"{path}.team")
         if "contextActivities" in context:
             activities = self.obj(context["contextActivities"], f"{path}.contextActivities")
-            self.keys(activities, frozenset(CONTEXT_ACTIVITY_KEYS), f"{path}.contextActivities")
+            self.keys(activities, CONTEXT_ACTIVITIES_KEYS, f"{path}.contextActivities")
             for key, item in activities.items():
                 kpath = f"{path}.contextActivities.{key}"
                 if isinstance(item, list):
@@ -525,9 +550,9 @@ class StatementValidator:
             )
         if "extensions" in context:
             self.extensions(context["extensions"], f"{path}.extensions")
-        for key, kind, inner in (
-            ("contextAgents", "contextAgent", "agent"),
-            ("contextGroups", "contextGroup", "group"),
+        for key, kind, inner, entry_keys in (
+            ("contextAgents", "contextAgent", "agent", CONTEXT_AGENT_KEYS),
+            ("contextGroups", "contextGroup", "group", CONTEXT_GROUP_KEYS),
         ):
             if key not in context:
                 continue
@@ -537,7 +562,7 @@ class StatementValidator:
             for i, item in enumerate(items):
                 ipath = f"{path}.{key}[{i}]"
                 entry = self.obj(item, ipath)
-                self.keys(entry, frozenset(("objectType", inner, "relevantTypes")), ipath)
+                self.keys(entry, entry_keys, ipath)
                 if entry.get("objectType") != kind:
                     self.fail(f'{ipath}.objectType must be "{kind}".')
                 member = self.required(entry, inner, ipath)
@@ -561,21 +586,7 @@ class StatementValidator:
         for i, item in enumerate(value):
             apath = f"{path}[{i}]"
             attachment = self.obj(item, apath)
-            self.keys(
-                attachment,
-                frozenset(
-                    (
-                        "usageType",
-                        "display",
-                        "description",
-                        "contentType",
-                        "length",
-                        "sha2",
-                        "fileUrl",
-                    )
-                ),
-                apath,
-            )
+            self.keys(attachment, ATTACHMENT_KEYS, apath)
             self.iri(self.required(attachment, "usageType", apath), f"{apath}.usageType")
             self.language_map(self.required(attachment, "display", apath), f"{apath}.display")
             if "description" in attachment:
