@@ -40,13 +40,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Behind a TLS-terminating proxy the scheme and host come from X-Forwarded-* headers.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from lti_tool import db, errors, i18n
+    from lti_tool import db, errors, i18n, recording
     from lti_tool.lti import runtime
 
     database = db.init_app(app, _database_url(settings, app.instance_path))
     runtime.init_app(app, settings, database)
     i18n.init_app(app, settings.default_locale)
     init_profile_route(app, settings.base_url)
+    recording.init_app(app, settings.base_url, settings.effective_secret_key)
     init_lrs(
         app,
         database.sessionmaker,

@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask, current_app
 
 from lti_tool.lrs_tenancy import tenant_of
-from lti_tool.lti.models import Deployment, Registration
+from lti_tool.lti.adapter import DeploymentInfo as Deployment
+from lti_tool.lti.adapter import RegistrationInfo as Registration
 from lti_tool.tenancy.models import Organization
 from lti_tool.tenancy.provisioning import Provisioned
 from xapi.recorder import Recorder
@@ -55,7 +56,7 @@ class Recording:
                 ),
             )
         platform_claim = claims.get(TOOL_PLATFORM) or {}
-        unit = context.unit if context is not None else None
+        unit = provisioned.unit
         return Situation(
             groupings=groupings,
             organization={"id": org.id, "slug": org.slug, "name": org.name},

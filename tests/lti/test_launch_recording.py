@@ -1,0 +1,35 @@
+"""A launch records its ``launched`` statement in the embedded LRS, in the same transaction."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from lti_tool.db import get_database
+from tests.conftest import Launcher, session_token
+from xapi.lrs.models import Statement
+
+
+def _statements(app: Flask) -> list[Statement]:
+    with get_database(app).session() as session:
+        return list(session.scalars(select(Statement)))
+
+
+def test_launch_records_launched_statement(launcher: Launcher, app: Flask) -> None:
+    session_token(launcher.launch(sub="user-77"))
+    stored = _statements(app)
+    assert len(stored) == 1
+    full = stored[0].full
+    assert full["verb"]["id"] == "http://adlnet.gov/expapi/verbs/launched"
+    assert full["actor"]["account"] == {"homePage": launcher.platform.issuer, "name": "user-77"}
+    assert (
+        full["context"]["contextActivities"]["category"][0]["id"] == "http://tool.test/xapi/profile"
+    )
+
+
+def test_refused_launch_records_nothing(launcher: Launcher, app: Flask) -> None:
+    response = launcher.launch(
+        **{"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "unknown"}
+    )
+    assert response.status_code == 403
+    assert _statements(app) == []
