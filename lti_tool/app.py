@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.logging import configure_logging
 from config.settings import Settings, load_settings
+from lti_tool.journeys.markdown import VIDEO_ORIGINS
 from xapi.lrs import LrsConfig, init_lrs
 from xapi.profile import init_profile_route
 
@@ -60,10 +61,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
 
     from lti_tool.home.views import bp as home_bp
+    from lti_tool.journeys.web import register_journey_blueprints
     from lti_tool.lti.views import bp as lti_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(home_bp)
+    register_journey_blueprints(app)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
 
@@ -91,7 +94,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         # The tool is framed by LMSs on other sites, so frame-ancestors stays open.
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
+            f"script-src 'self'; frame-src {' '.join(VIDEO_ORIGINS)}; "
             "form-action *; frame-ancestors *",
         )
         if g.get("no_store"):

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from lti_tool.journeys.errors import JourneyError
 from lti_tool.lti.errors import LaunchError, SessionTokenError
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,13 @@ def init_app(app: Flask) -> None:
         log.info("session refused: %s on %s", exc.code, request.path)
         # The translated heading says it all to a person; the English detail is for JSON clients.
         return _error_response(exc.status, exc.code, exc.detail if _wants_json() else "")
+
+    @app.errorhandler(JourneyError)
+    def _journey_error(exc: JourneyError) -> Response:
+        log.info("journey request refused: %s on %s", exc.code, request.path)
+        # The detail is a translated sentence that says what is wrong and how to go on.
+        detail = str(exc.detail)
+        return _error_response(exc.status, exc.code, detail if _wants_json() else "", detail)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

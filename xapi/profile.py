@@ -17,6 +17,7 @@ ADL_VERB = "http://adlnet.gov/expapi/verbs/"
 ADL_VERB_W3ID = "https://w3id.org/xapi/adl/verbs/"
 ADL_ACTIVITY = "http://adlnet.gov/expapi/activities/"
 PROFILE_VERSION = "1.0.0"
+RESULT_EXTENSIONS = ("progress", "rating-scale", "attempt", "text-length", "reason")
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,15 @@ class Profile:
                         "The LMS: {\"issuer\": ..., \"client_id\": ..., \"deployment_id\": ..., \"product\": ...}."),
                 Concept("progress", "https://w3id.org/xapi/cmi5/result/extensions/progress", "progress",
                         "framsteg", "Progress in percent (0-100), as in cmi5."),
+                Concept("attempt", own + "extensions/attempt", "attempt", "försök",
+                        "The number of the attempt at a knowledge check (1, 2, ...)."),
+                Concept("text-length", own + "extensions/text-length", "text length", "textlängd",
+                        "Characters in a reflection or comment; the text itself stays in the tool."),
+                Concept("reason", "https://w3id.org/xapi/cmi5/result/extensions/reason", "reason",
+                        "orsak", "Why a step was waived, as in cmi5 (here: mastered)."),
+                Concept("journey-version", own + "extensions/journey-version", "journey version",
+                        "version av läranderesan",
+                        "The published version (a number) of the journey the learner is enrolled in."),
                 Concept("rating-scale", own + "extensions/rating-scale", "rating scale", "skattningsskala",
                         "The level given on the 4-level scale (1-4) and its descriptor."),
             )
@@ -246,11 +256,7 @@ class Profile:
             if concept.iri.startswith(self.iri):
                 concepts.append(self._concept("ActivityType", concept))
         for concept in self.extensions.values():
-            kind = (
-                "ResultExtension"
-                if concept.key in ("progress", "rating-scale")
-                else "ContextExtension"
-            )
+            kind = "ResultExtension" if concept.key in RESULT_EXTENSIONS else "ContextExtension"
             if concept.iri.startswith(self.iri):
                 concepts.append(self._concept(kind, concept))
         version_iri = f"{self.iri}/v{PROFILE_VERSION}"

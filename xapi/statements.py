@@ -61,9 +61,13 @@ class ActivityRef:
     type_iri: str
     names: dict[str, str] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
+    # For questions (cmi.interaction): choice, true-false, numeric...
+    interaction_type: str | None = None
 
     def to_tincan(self) -> Activity:
         definition = ActivityDefinition(type=self.type_iri)
+        if self.interaction_type:
+            definition.interaction_type = self.interaction_type
         if self.names:
             definition.name = LanguageMap(_tagged(self.names))
         if self.descriptions:
@@ -82,6 +86,8 @@ class Situation:
     unit: dict[str, Any] | None = None
     platform: dict[str, Any] | None = None
     language: str | None = None
+    # Further context extensions of the profile, by their key (for example ``journey-version``).
+    extensions: dict[str, Any] = field(default_factory=dict)
 
 
 def _tagged(names: dict[str, str]) -> dict[str, str]:
@@ -138,6 +144,8 @@ class StatementFactory:
         ):
             if value:
                 extensions[self.profile.extension(key)] = value
+        for key, value in situation.extensions.items():
+            extensions[self.profile.extension(key)] = value
         context = Context(
             context_activities=ContextActivities(
                 category=[Activity(id=self.profile.iri)],

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, g, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from lti_tool.db import get_read_session
 from lti_tool.home.services import list_members, load_landing
 from lti_tool.i18n import LANGUAGES
-from lti_tool.launch_session import launch_identity, require_launch
+from lti_tool.journeys.assignments import choosable, journeys_for
+from lti_tool.journeys.player import linked_journey
+from lti_tool.launch_session import launch_identity, require_launch, url_with_token
 from lti_tool.lti.roles import ToolRole, is_staff
 from lti_tool.lti.runtime import get_runtime
 
@@ -32,14 +34,22 @@ def landing() -> ResponseReturnValue:
     if lang in LANGUAGES and lang != identity.locale:
         # The chosen language travels in the token, so it survives every later link.
         g.session_token = get_runtime().tokens.with_locale(identity, lang)
+    staff = is_staff(identity.roles)
+    linked = linked_journey(get_read_session(), identity) if identity.journey_slug else None
+    if linked is not None and not staff:
+        # A learner's link to a journey opens the journey itself.
+        return redirect(url_with_token("player.overview", slug=linked.journey.slug), 303)
     view = load_landing(get_read_session(), identity)
     g.no_store = True
     return render_template(
         "home/landing.html",
         identity=identity,
         view=view,
-        staff=is_staff(identity.roles),
-        members=list_members(get_read_session(), identity) if is_staff(identity.roles) else [],
+        staff=staff,
+        linked=linked,
+        mine=journeys_for(get_read_session(), identity) if linked is None else [],
+        choosable=choosable(get_read_session(), identity) if linked is None else [],
+        members=list_members(get_read_session(), identity) if staff else [],
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
@@ -26,6 +28,22 @@ def test_swedish_catalog_translates_every_string() -> None:
     po, _, template = _catalogs()
     assert template <= set(po), f"missing in sv: {sorted(template - set(po))}"
     assert [k for k, v in po.items() if not v] == []
+
+
+def test_template_holds_every_string_of_the_code_and_pages() -> None:
+    root = TRANSLATIONS.parents[1]
+    with (root / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    extracted = {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(
+            str(root), method_map, options_map, keywords={**DEFAULT_KEYWORDS, "_l": None}
+        )
+    }
+    _, _, template = _catalogs()
+    assert extracted <= template, (
+        f"run: make messages; missing: {sorted(extracted - template)[:10]}"
+    )
 
 
 def test_swedish_compiled_catalog_matches_source() -> None:

@@ -1,0 +1,1 @@
+"""Competence-development journeys: content, enrollments, player, authoring."""

@@ -1,0 +1,122 @@
+"""Evidence for practice tasks: text, a link or a file, checked against the task's limits."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool.journeys.errors import JourneyError
+from lti_tool.journeys.events import JourneyEvents, Scene
+from lti_tool.journeys.models import Evidence, StepType
+from lti_tool.journeys.player import (
+    JourneyState,
+    after_progress,
+    complete_step,
+    practice_config,
+    progress_row,
+    touch,
+)
+
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+
+def _content_type(extension: str) -> str:
+    # Decided by the extension we allowed, never by what the browser claimed.
+    return mimetypes.types_map.get("." + extension, "application/octet-stream")
+
+
+def submit_evidence(
+    session: Session,
+    state: JourneyState,
+    key: str,
+    kind: str,
+    text: str = "",
+    url: str = "",
+    upload: Upload | None = None,
+) -> Evidence:
+    item = state.step(key)
+    if item.step.type != StepType.PRACTICE:
+        raise JourneyError("wrong_step_type", _l("This step is not a practice task."))
+    config = practice_config(item.step)
+    if kind not in config.evidence_kinds:
+        raise JourneyError("evidence_kind", _l("This task does not take that kind of evidence."))
+    evidence = Evidence(enrollment_id=state.enrollment.id, step_id=item.step.id, kind=kind)
+    if kind == "text":
+        body = text.strip()
+        if not body:
+            raise JourneyError("evidence_empty", _l("Describe what you did before you submit."))
+        if len(body) > MAX_TEXT:
+            raise JourneyError("evidence_too_long", _l("Keep the text under 20,000 characters."))
+        evidence.text = body
+    elif kind == "link":
+        link = url.strip()
+        parts = urlsplit(link)
+        if parts.scheme not in ("https", "http") or not parts.netloc or len(link) > 2000:
+            raise JourneyError(
+                "evidence_link",
+                _l(
+                    "Give a full web address that starts with https://, for example a shared "
+                    "document."
+                ),
+            )
+        evidence.url = link
+        evidence.text = text.strip()[:MAX_TEXT]
+    else:
+        if upload is None or not upload.filename or not upload.data:
+            raise JourneyError("evidence_file_missing", _l("Choose a file to upload."))
+        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if extension not in config.file_types:
+            raise JourneyError(
+                "evidence_file_type",
+                _l(
+                    "Files of type “%(type)s” are not accepted here. Allowed: %(allowed)s.",
+                    type=extension or "?",
+                    allowed=", ".join(config.file_types),
+                ),
+            )
+        if len(upload.data) > config.max_file_mb * 1024 * 1024:
+            raise JourneyError(
+                "evidence_file_size",
+                _l(
+                    "The file is larger than %(mb)d MB. Make it smaller or share a link instead.",
+                    mb=config.max_file_mb,
+                ),
+            )
+        evidence.filename = name
+        evidence.content_type = _content_type(extension)
+        evidence.size = len(upload.data)
+        evidence.data = upload.data
+        evidence.text = text.strip()[:MAX_TEXT]
+    session.add(evidence)
+    events = JourneyEvents(session, Scene.load(session, state.enrollment))
+    before = state.percent
+    progress_row(session, state, item)
+    events.attempted(item.step, item.section, kind)
+    complete_step(item, events)
+    touch(state, item.step)
+    after_progress(state, events, before, item)
+    events.flush()
+    session.commit()
+    return evidence
+
+
+def list_evidence(session: Session, enrollment_id: int, step_id: int) -> list[Evidence]:
+    return list(
+        session.scalars(
+            select(Evidence)
+            .where(Evidence.enrollment_id == enrollment_id, Evidence.step_id == step_id)
+            .order_by(Evidence.created_at, Evidence.id)
+        )
+    )

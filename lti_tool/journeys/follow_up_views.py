@@ -1,0 +1,189 @@
+"""The instructor's follow-up pages in a course: progress table and one learner's work."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lti_tool.db import get_session
+from lti_tool.journeys import follow_up, player
+from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
+from lti_tool.journeys.events import JourneyEvents, Scene
+from lti_tool.journeys.evidence import list_evidence
+from lti_tool.journeys.markdown import render_markdown, render_plain
+from lti_tool.journeys.models import Evidence, QuizAttempt, Reflection, ReflectionComment
+from lti_tool.journeys.player_views import evidence_response
+from lti_tool.launch_session import launch_identity, require_launch, url_with_token
+from lti_tool.lti.roles import ToolRole
+from lti_tool.tenancy.models import Person
+
+bp = Blueprint("follow_up", __name__, url_prefix="/courses/<int:context_id>/journeys/<slug>")
+
+STAFF = (ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.ADMIN)
+
+
+@bp.get("")
+@require_launch(*STAFF)
+def course_progress(context_id: int, slug: str) -> ResponseReturnValue:
+    identity = launch_identity()
+    session = get_session()
+    journey = player.find_published_journey(session, identity, slug)
+    progress = follow_up.course_progress(session, identity, journey)
+    g.no_store = True
+    return render_template(
+        "journeys/follow_up/progress.html", progress=progress, context_id=context_id, slug=slug
+    )
+
+
+def _learner_page(
+    context_id: int, slug: str, enrollment_id: int, status: int = 200, **values: object
+) -> Response:
+    identity = launch_identity()
+    session = get_session()
+    journey = player.find_published_journey(session, identity, slug)
+    state = follow_up.learner_state(session, identity, journey, enrollment_id)
+    learner = session.get(Person, state.enrollment.person_id)
+    reflections = {
+        r.step_id: r
+        for r in session.scalars(
+            select(Reflection).where(Reflection.enrollment_id == state.enrollment.id)
+        )
+    }
+    authors = {
+        p.id: p
+        for p in session.scalars(
+            select(Person).where(
+                Person.id.in_(
+                    select(ReflectionComment.author_id).where(
+                        ReflectionComment.reflection_id.in_([r.id for r in reflections.values()])
+                    )
+                )
+            )
+        )
+    }
+    attempts = {
+        a.step_id: a
+        for a in session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.enrollment_id == state.enrollment.id)
+            .order_by(QuizAttempt.number)
+        )
+    }
+    evidence = {
+        item.step.id: list_evidence(session, state.enrollment.id, item.step.id)
+        for item in state.steps
+        if item.step.type.value == "practice"
+    }
+    g.no_store = True
+    html = render_template(
+        "journeys/follow_up/learner.html",
+        state=state,
+        version=state.version,
+        learner=learner,
+        reflections=reflections,
+        authors=authors,
+        attempts=attempts,
+        evidence=evidence,
+        instructor_ratings=follow_up.instructor_ratings(session, state.enrollment.id),
+        descriptors=player.descriptors,
+        markdown=render_markdown,
+        plain=render_plain,
+        context_id=context_id,
+        slug=slug,
+        **values,
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+@bp.get("/learners/<int:enrollment_id>")
+@require_launch(*STAFF)
+def learner(context_id: int, slug: str, enrollment_id: int) -> ResponseReturnValue:
+    return _learner_page(context_id, slug, enrollment_id, saved=request.args.get("saved"))
+
+
+@bp.post("/learners/<int:enrollment_id>/ratings")
+@require_launch(*STAFF)
+def rate(context_id: int, slug: str, enrollment_id: int) -> ResponseReturnValue:
+    identity = launch_identity()
+    session = get_session()
+    journey = player.find_published_journey(session, identity, slug)
+    state = follow_up.learner_state(session, identity, journey, enrollment_id)
+    rater = session.get(Person, identity.person_id)
+    levels = {g.key: request.form.get(f"goal-{g.key}", "") for g in state.version.goals}
+    comments = {g.key: request.form.get(f"comment-{g.key}", "") for g in state.version.goals}
+    try:
+        if rater is None:  # pragma: no cover - the token names an existing person
+            raise JourneyNotFoundError("person_not_found", "")
+        follow_up.rate_goals(session, state, rater, levels, comments)
+    except JourneyError as exc:
+        session.rollback()
+        return _learner_page(
+            context_id, slug, enrollment_id, status=exc.status, error=str(exc.detail)
+        )
+    return redirect(
+        url_with_token(
+            "follow_up.learner",
+            context_id=context_id,
+            slug=slug,
+            enrollment_id=enrollment_id,
+            saved="ratings",
+        )
+        + "#ratings",
+        303,
+    )
+
+
+@bp.post("/learners/<int:enrollment_id>/reflections/<int:reflection_id>/comments")
+@require_launch(*STAFF)
+def comment(
+    context_id: int, slug: str, enrollment_id: int, reflection_id: int
+) -> ResponseReturnValue:
+    identity = launch_identity()
+    session = get_session()
+    journey = player.find_published_journey(session, identity, slug)
+    state = follow_up.learner_state(session, identity, journey, enrollment_id)
+    reflection = session.get(Reflection, reflection_id)
+    if reflection is None or reflection.enrollment_id != state.enrollment.id:
+        raise JourneyNotFoundError("reflection_not_found", _("That reflection does not exist."))
+    author = session.get(Person, identity.person_id)
+    text = request.form.get("text", "")
+    try:
+        added = player.add_reflection_comment(session, reflection, identity.person_id, text)
+        item = next(s for s in state.steps if s.step.id == reflection.step_id)
+        events = JourneyEvents(session, Scene.load(session, state.enrollment))
+        events.commented(item.step, item.section, len(added.body), actor=author)
+        events.flush()
+        session.commit()
+    except JourneyError as exc:
+        session.rollback()
+        return _learner_page(
+            context_id, slug, enrollment_id, status=exc.status, error=str(exc.detail)
+        )
+    return redirect(
+        url_with_token(
+            "follow_up.learner",
+            context_id=context_id,
+            slug=slug,
+            enrollment_id=enrollment_id,
+            saved="comment",
+        )
+        + f"#reflection-{reflection_id}",
+        303,
+    )
+
+
+@bp.get("/learners/<int:enrollment_id>/evidence/<int:evidence_id>")
+@require_launch(*STAFF)
+def evidence_file(
+    context_id: int, slug: str, enrollment_id: int, evidence_id: int
+) -> ResponseReturnValue:
+    identity = launch_identity()
+    session = get_session()
+    journey = player.find_published_journey(session, identity, slug)
+    state = follow_up.learner_state(session, identity, journey, enrollment_id)
+    evidence = session.get(Evidence, evidence_id)
+    if evidence is None or evidence.enrollment_id != state.enrollment.id or evidence.data is None:
+        raise JourneyNotFoundError("evidence_not_found", _("That file does not exist."))
+    return evidence_response(evidence)

@@ -1,0 +1,540 @@
+"""The learner's side: enrolling, the self-assessment, progress, and completing steps.
+
+Every action commits together with its xAPI statements (``journeys.events``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti_tool.db import utcnow
+from lti_tool.journeys.authoring import journey_by_slug, latest_published, load_version
+from lti_tool.journeys.content import (
+    KnowledgeCheckConfig,
+    PracticeConfig,
+    ReflectionConfig,
+    parse_step_config,
+)
+from lti_tool.journeys.errors import JourneyConflictError, JourneyError, JourneyNotFoundError
+from lti_tool.journeys.events import JourneyEvents, Scene
+from lti_tool.journeys.grading import Grade, grade
+from lti_tool.journeys.models import (
+    Enrollment,
+    Goal,
+    GoalRating,
+    Journey,
+    JourneyVersion,
+    MasteryPolicy,
+    ProgressStatus,
+    QuizAttempt,
+    RatingPhase,
+    RatingSource,
+    Reflection,
+    ReflectionComment,
+    Section,
+    Step,
+    StepProgress,
+    StepType,
+)
+from lti_tool.lti.session_token import LaunchIdentity
+
+SCALE = (1, 2, 3, 4)
+
+
+def default_descriptors() -> list[str]:
+    return [
+        str(_l("New to me")),
+        str(_l("I have started")),
+        str(_l("I am confident")),
+        str(_l("I can lead others")),
+    ]
+
+
+def descriptors(goal: Goal) -> list[str]:
+    return (
+        list(goal.level_descriptors)
+        if len(goal.level_descriptors or []) == 4
+        else (default_descriptors())
+    )
+
+
+@dataclass
+class StepState:
+    step: Step
+    section: Section
+    progress: StepProgress | None
+
+    @property
+    def status(self) -> ProgressStatus | None:
+        return self.progress.status if self.progress else None
+
+    @property
+    def done(self) -> bool:
+        return self.status == ProgressStatus.COMPLETED
+
+    @property
+    def waived(self) -> bool:
+        return self.status == ProgressStatus.WAIVED
+
+    @property
+    def required(self) -> bool:
+        return not self.waived
+
+
+@dataclass
+class JourneyState:
+    """An enrollment with its version and the learner's progress on every step."""
+
+    enrollment: Enrollment
+    version: JourneyVersion
+    steps: list[StepState]
+    ratings: dict[tuple[int, str], int] = field(default_factory=dict)  # (goal id, phase) -> level
+
+    @property
+    def journey(self) -> Journey:
+        return self.version.journey
+
+    @property
+    def required(self) -> list[StepState]:
+        return [s for s in self.steps if s.required]
+
+    @property
+    def percent(self) -> int:
+        required = self.required
+        if not required:
+            return 100 if self.steps else 0
+        return round(100 * sum(1 for s in required if s.done) / len(required))
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.steps) and all(s.done for s in self.required)
+
+    @property
+    def next_step(self) -> StepState | None:
+        """The first required step not done; else the first not done at all."""
+        for state in self.steps:
+            if state.required and not state.done:
+                return state
+        return next((s for s in self.steps if not s.done), None)
+
+    @property
+    def last_step(self) -> StepState | None:
+        key = self.enrollment.last_step_key
+        return next((s for s in self.steps if s.step.key == key), None) if key else None
+
+    def step(self, key: str) -> StepState:
+        for state in self.steps:
+            if state.step.key == key:
+                return state
+        raise JourneyNotFoundError("step_not_found", _l("That step is not part of this journey."))
+
+    def neighbours(self, key: str) -> tuple[StepState | None, StepState | None]:
+        index = next(i for i, s in enumerate(self.steps) if s.step.key == key)
+        before = self.steps[index - 1] if index > 0 else None
+        after = self.steps[index + 1] if index + 1 < len(self.steps) else None
+        return before, after
+
+    @property
+    def needs_self_assessment(self) -> bool:
+        return bool(self.version.goals) and self.enrollment.self_assessed_at is None
+
+    def rating(self, goal: Goal, phase: RatingPhase | str) -> int | None:
+        return self.ratings.get((goal.id, str(phase)))
+
+
+def find_published_journey(session: Session, identity: LaunchIdentity, slug: str) -> Journey:
+    journey = journey_by_slug(session, identity.organization_id, slug)
+    if journey is None or latest_published(session, journey) is None:
+        raise JourneyNotFoundError(
+            "journey_not_published",
+            _l(
+                "The journey “%(slug)s” has not been published in your organisation. Ask the "
+                "person who set up this link to publish it or to choose another journey.",
+                slug=slug,
+            ),
+        )
+    return journey
+
+
+@dataclass(frozen=True)
+class LinkedJourney:
+    journey: Journey
+    version: JourneyVersion
+
+
+def linked_journey(session: Session, identity: LaunchIdentity) -> LinkedJourney | None:
+    """The published journey the launch asked for (custom parameter or the link's binding)."""
+    if not identity.journey_slug:
+        return None
+    journey = journey_by_slug(session, identity.organization_id, identity.journey_slug)
+    version = latest_published(session, journey) if journey is not None else None
+    if journey is None or version is None:
+        return None
+    return LinkedJourney(journey=journey, version=version)
+
+
+def _find_enrollment(
+    session: Session, identity: LaunchIdentity, journey: Journey
+) -> Enrollment | None:
+    context_clause = (
+        Enrollment.context_id == identity.context_id
+        if identity.context_id is not None
+        else Enrollment.context_id.is_(None)
+    )
+    return session.scalars(
+        select(Enrollment).where(
+            Enrollment.person_id == identity.person_id,
+            Enrollment.journey_id == journey.id,
+            context_clause,
+        )
+    ).first()
+
+
+def enroll(session: Session, identity: LaunchIdentity, journey: Journey) -> Enrollment:
+    """The learner's enrollment in the journey in this course, made on first visit."""
+    enrollment = _find_enrollment(session, identity, journey)
+    if enrollment is not None:
+        return enrollment
+    version = latest_published(session, journey)
+    if version is None:  # pragma: no cover - find_published_journey checked it
+        raise JourneyNotFoundError("journey_not_published", _l("The journey is not published."))
+    enrollment = Enrollment(
+        organization_id=identity.organization_id,
+        person_id=identity.person_id,
+        journey_id=journey.id,
+        version_id=version.id,
+        context_id=identity.context_id,
+        resource_link_id=identity.resource_link_id,
+    )
+    session.add(enrollment)
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same learner opened the journey in two tabs at once: use the other enrollment.
+        session.rollback()
+        existing = _find_enrollment(session, identity, journey)
+        if existing is None:  # pragma: no cover
+            raise
+        return existing
+    events = JourneyEvents(session, Scene.load(session, enrollment))
+    events.initialized()
+    events.flush()
+    session.commit()
+    return enrollment
+
+
+def load_state(session: Session, enrollment: Enrollment) -> JourneyState:
+    version = load_version(session, enrollment.version_id)
+    progress = {
+        p.step_id: p
+        for p in session.scalars(
+            select(StepProgress).where(StepProgress.enrollment_id == enrollment.id)
+        )
+    }
+    ratings: dict[tuple[int, str], int] = {}
+    for rating in session.scalars(
+        select(GoalRating)
+        .where(GoalRating.enrollment_id == enrollment.id, GoalRating.source == RatingSource.SELF)
+        .order_by(GoalRating.created_at, GoalRating.id)
+    ):
+        if rating.phase is not None:
+            ratings[(rating.goal_id, rating.phase.value)] = rating.level
+    steps = [
+        StepState(step=step, section=section, progress=progress.get(step.id))
+        for section in version.sections
+        for step in section.steps
+    ]
+    return JourneyState(enrollment=enrollment, version=version, steps=steps, ratings=ratings)
+
+
+def touch(state: JourneyState, step: Step | None = None) -> None:
+    state.enrollment.last_activity_at = utcnow()
+    if step is not None:
+        state.enrollment.last_step_key = step.key
+
+
+def submit_self_assessment(
+    session: Session, state: JourneyState, phase: RatingPhase, levels: dict[str, str]
+) -> None:
+    """Store a rating per goal; at the start, waive (or make optional) the steps already mastered.
+
+    ``levels`` maps goal keys to the submitted level ("1".."4"); every goal must be rated.
+    """
+    goals = state.version.goals
+    parsed: dict[int, int] = {}
+    missing = []
+    for goal in goals:
+        raw = levels.get(goal.key, "")
+        if raw not in {str(level) for level in SCALE}:
+            missing.append(goal.title)
+        else:
+            parsed[goal.id] = int(raw)
+    if missing:
+        raise JourneyError(
+            "rating_missing",
+            _l(
+                "Choose a level for every goal. Not rated yet: %(goals)s.", goals=", ".join(missing)
+            ),
+        )
+    if phase == RatingPhase.END and not state.complete:
+        raise JourneyConflictError(
+            "journey_not_complete",
+            _l("The closing self-assessment opens when every required step is done."),
+        )
+    events = JourneyEvents(session, Scene.load(session, state.enrollment))
+    for goal in goals:
+        level = parsed[goal.id]
+        session.add(
+            GoalRating(
+                enrollment_id=state.enrollment.id,
+                goal_id=goal.id,
+                source=RatingSource.SELF,
+                phase=phase,
+                level=level,
+                rated_by_id=state.enrollment.person_id,
+            )
+        )
+        state.ratings[(goal.id, phase.value)] = level
+        events.rated(goal, level, descriptors(goal)[level - 1], phase.value)
+    if phase == RatingPhase.START:
+        state.enrollment.self_assessed_at = utcnow()
+        _apply_mastery(session, state, parsed, events)
+    touch(state)
+    after_progress(state, events, previous_percent=None)
+    events.flush()
+    session.commit()
+
+
+def _apply_mastery(
+    session: Session, state: JourneyState, levels: dict[int, int], events: JourneyEvents
+) -> None:
+    by_key = {goal.key: goal for goal in state.version.goals}
+    threshold = state.version.mastery_level
+    for item in state.steps:
+        goals = [by_key[k] for k in item.step.goal_keys if k in by_key]
+        mastered = bool(goals) and all(levels.get(g.id, 0) >= threshold for g in goals)
+        if not mastered or item.done:
+            continue
+        if item.progress is None:
+            item.progress = StepProgress(
+                enrollment_id=state.enrollment.id,
+                step_id=item.step.id,
+                status=ProgressStatus.WAIVED,
+            )
+            session.add(item.progress)
+        else:
+            item.progress.status = ProgressStatus.WAIVED
+        events.waived(item.step, item.section)
+
+
+def waive_label_policy(state: JourneyState) -> MasteryPolicy:
+    return state.version.mastery_policy
+
+
+def progress_row(session: Session, state: JourneyState, item: StepState) -> StepProgress:
+    if item.progress is None:
+        item.progress = StepProgress(
+            enrollment_id=state.enrollment.id,
+            step_id=item.step.id,
+            status=ProgressStatus.IN_PROGRESS,
+            attempts=0,
+        )
+        session.add(item.progress)
+    return item.progress
+
+
+def complete_step(
+    item: StepState, events: JourneyEvents, score: float | None = None, success: bool | None = None
+) -> None:
+    progress = item.progress
+    if progress is None:  # pragma: no cover - callers create it
+        return
+    if score is not None:
+        progress.score = max(score, progress.score or 0.0)
+    if progress.status == ProgressStatus.COMPLETED:
+        return
+    progress.status = ProgressStatus.COMPLETED
+    progress.completed_at = utcnow()
+    events.completed_step(item.step, item.section, score, success)
+
+
+def after_progress(
+    state: JourneyState,
+    events: JourneyEvents,
+    previous_percent: int | None,
+    just_done: StepState | None = None,
+) -> None:
+    """Progress, goals satisfied by the step just done, and the journey's completion, once each."""
+    percent = state.percent
+    if previous_percent is not None and percent != previous_percent:
+        events.progressed(percent)
+    if just_done is not None and just_done.done:
+        for goal in state.version.goals:
+            # A goal covers its own steps and those of its sub-goals.
+            keys = {goal.key} | {g.key for g in state.version.goals if g.parent_id == goal.id}
+            if not keys & set(just_done.step.goal_keys):
+                continue
+            required = [s for s in state.steps if keys & set(s.step.goal_keys) and s.required]
+            if all(s.done for s in required):
+                events.satisfied(goal)
+    if state.complete and state.enrollment.completed_at is None:
+        state.enrollment.completed_at = utcnow()
+        events.completed_journey()
+
+
+def open_step(session: Session, state: JourneyState, key: str) -> StepState:
+    """A learner opens a step: content steps are done by being opened."""
+    item = state.step(key)
+    touch(state, item.step)
+    if item.step.type == StepType.CONTENT and not item.done:
+        events = JourneyEvents(session, Scene.load(session, state.enrollment))
+        before = state.percent
+        progress_row(session, state, item)
+        events.experienced(item.step, item.section)
+        complete_step(item, events)
+        after_progress(state, events, before, item)
+        events.flush()
+    elif item.progress is None:
+        progress_row(session, state, item)
+    session.commit()
+    return item
+
+
+def submit_reflection(session: Session, state: JourneyState, key: str, text: str) -> Reflection:
+    item = state.step(key)
+    if item.step.type != StepType.REFLECTION:
+        raise JourneyError("wrong_step_type", _l("This step does not take a reflection."))
+    config = parse_step_config(item.step.type.value, item.step.config)
+    assert isinstance(config, ReflectionConfig)  # noqa: S101 - narrowed by the step type
+    body = text.strip()
+    if len(body) < config.min_length:
+        raise JourneyError(
+            "reflection_too_short",
+            _l(
+                "Write at least %(count)d characters (you wrote %(written)d).",
+                count=config.min_length,
+                written=len(body),
+            ),
+        )
+    if len(body) > 20_000:
+        raise JourneyError(
+            "reflection_too_long", _l("Keep the reflection under 20,000 characters.")
+        )
+    reflection = session.scalars(
+        select(Reflection).where(
+            Reflection.enrollment_id == state.enrollment.id, Reflection.step_id == item.step.id
+        )
+    ).first()
+    if reflection is None:
+        reflection = Reflection(enrollment_id=state.enrollment.id, step_id=item.step.id, body=body)
+        session.add(reflection)
+    else:
+        reflection.body = body
+    events = JourneyEvents(session, Scene.load(session, state.enrollment))
+    before = state.percent
+    progress_row(session, state, item)
+    events.commented(item.step, item.section, len(body))
+    complete_step(item, events)
+    touch(state, item.step)
+    after_progress(state, events, before, item)
+    events.flush()
+    session.commit()
+    return reflection
+
+
+def attempts_used(session: Session, state: JourneyState, step: Step) -> int:
+    latest = latest_attempt(session, state, step)
+    return latest.number if latest is not None else 0
+
+
+def latest_attempt(session: Session, state: JourneyState, step: Step) -> QuizAttempt | None:
+    return session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.enrollment_id == state.enrollment.id, QuizAttempt.step_id == step.id)
+        .order_by(QuizAttempt.number.desc())
+        .limit(1)
+    ).first()
+
+
+def submit_quiz(
+    session: Session, state: JourneyState, key: str, answers: dict[str, list[str]]
+) -> tuple[Grade, QuizAttempt]:
+    item = state.step(key)
+    if item.step.type != StepType.KNOWLEDGE_CHECK:
+        raise JourneyError("wrong_step_type", _l("This step is not a knowledge check."))
+    config = parse_step_config(item.step.type.value, item.step.config)
+    assert isinstance(config, KnowledgeCheckConfig)  # noqa: S101 - narrowed by the step type
+    used = attempts_used(session, state, item.step)
+    if config.max_attempts is not None and used >= config.max_attempts:
+        raise JourneyConflictError(
+            "no_attempts_left",
+            _l("You have used all %(count)d attempts at this knowledge check.", count=used),
+        )
+    result = grade(config, answers)
+    unanswered = [
+        q for q, r in zip(config.questions, result.questions, strict=True) if not r.answered
+    ]
+    if unanswered:
+        raise JourneyError(
+            "answer_missing",
+            _l(
+                "Answer every question before you submit. Unanswered: %(count)d.",
+                count=len(unanswered),
+            ),
+        )
+    attempt = QuizAttempt(
+        enrollment_id=state.enrollment.id,
+        step_id=item.step.id,
+        number=used + 1,
+        answers={r.key: answers.get(r.key, []) for r in result.questions},
+        score=result.score,
+        passed=result.passed,
+    )
+    session.add(attempt)
+    events = JourneyEvents(session, Scene.load(session, state.enrollment))
+    before = state.percent
+    progress = progress_row(session, state, item)
+    progress.attempts = used + 1
+    progress.score = max(result.score, progress.score or 0.0)
+    for question, outcome in zip(config.questions, result.questions, strict=True):
+        events.answered(
+            item.step,
+            question.key,
+            question.prompt,
+            question.kind,
+            outcome.response,
+            outcome.correct,
+        )
+    events.scored(item.step, item.section, result.score, result.passed, used + 1)
+    if result.passed:
+        complete_step(item, events, result.score, True)
+    touch(state, item.step)
+    after_progress(state, events, before, item)
+    events.flush()
+    session.commit()
+    return result, attempt
+
+
+def add_reflection_comment(
+    session: Session, reflection: Reflection, author_id: int, text: str
+) -> ReflectionComment:
+    body = text.strip()
+    if not body:
+        raise JourneyError("comment_empty", _l("Write something before you send the comment."))
+    if len(body) > 10_000:
+        raise JourneyError("comment_too_long", _l("Keep the comment under 10,000 characters."))
+    comment = ReflectionComment(reflection_id=reflection.id, author_id=author_id, body=body)
+    session.add(comment)
+    return comment
+
+
+def practice_config(step: Step) -> PracticeConfig:
+    config = parse_step_config(step.type.value, step.config)
+    if not isinstance(config, PracticeConfig):
+        raise JourneyError("wrong_step_type", _l("This step is not a practice task."))
+    return config

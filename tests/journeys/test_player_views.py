@@ -1,0 +1,159 @@
+"""The learner player over HTTP: enrollment, self-assessment, steps, statements."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from lti_tool.db import get_database
+from lti_tool.journeys.models import Enrollment, Journey, ProgressStatus, StepProgress
+from lti_tool.lti.models import Registration
+from tests.conftest import Launcher
+from tests.journeys.conftest import INSTRUCTOR, launch_token
+from xapi.lrs.models import Statement
+
+
+def recorded(app: Flask) -> list[dict[str, Any]]:
+    """The statements in the embedded LRS, oldest first."""
+    with get_database(app).session() as session:
+        return list(session.scalars(select(Statement.full).order_by(Statement.seq)))
+
+
+def verbs(app: Flask) -> list[str]:
+    return [s["verb"]["id"].rsplit("/", 1)[-1] for s in recorded(app)]
+
+
+def test_first_visit_enrolls_and_asks_for_the_self_assessment(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    response = client.get("/journeys/digital-kompetens", query_string={"lt": token})
+    assert response.status_code == 303
+    assert "/journeys/digital-kompetens/self-assessment" in response.headers["Location"]
+    with get_database(app).session() as session:
+        assert session.scalar(select(func.count()).select_from(Enrollment)) == 1
+
+
+def test_self_assessment_waives_steps_of_mastered_goals(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    response = client.post(
+        "/journeys/digital-kompetens/self-assessment",
+        data={
+            "lt": token,
+            "phase": "start",
+            "goal-goal-ai": "4",
+            "goal-goal-ai-sources": "1",
+            "goal-goal-feedback": "2",
+        },
+    )
+    assert response.status_code == 303
+    with get_database(app).session() as session:
+        statuses = session.scalars(select(StepProgress.status)).all()
+    assert statuses == [ProgressStatus.WAIVED]
+
+
+def test_missing_rating_is_refused_with_a_message(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    response = client.post(
+        "/journeys/digital-kompetens/self-assessment",
+        data={"lt": token, "phase": "start", "goal-goal-ai": "4"},
+    )
+    assert response.status_code == 400
+    assert "Granska källor" in response.get_data(as_text=True)
+
+
+def test_learner_completes_the_journey(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    base = "/journeys/digital-kompetens"
+    client.get(base, query_string={"lt": token, "skip": "1"})
+    assert client.get(base + "/steps/step-read", query_string={"lt": token}).status_code == 200
+    reflected = client.post(
+        base + "/steps/step-reflect/reflection", data={"lt": token, "text": "Jag granskar källor."}
+    )
+    assert reflected.status_code == 303
+    wrong = client.post(
+        base + "/steps/step-quiz/quiz", data={"lt": token, "q-q1": "a", "q-q2": "true", "q-q3": "4"}
+    )
+    assert wrong.status_code == 303
+    page = client.get(wrong.headers["Location"]).get_data(as_text=True)
+    assert "Nej." in page or "Not correct" in page or "Inte rätt" in page
+    right = client.post(
+        base + "/steps/step-quiz/quiz",
+        data={"lt": token, "q-q1": "b", "q-q2": "true", "q-q3": "4,0"},
+    )
+    assert right.status_code == 303
+    task = client.post(
+        base + "/steps/step-task/evidence",
+        data={"lt": token, "kind": "link", "url": "https://docs.example.test/plan"},
+    )
+    assert task.status_code == 303
+    with get_database(app).session() as session:
+        enrollment = session.scalars(select(Enrollment)).one()
+        assert enrollment.completed_at is not None
+    overview = client.get(base, query_string={"lt": token}).get_data(as_text=True)
+    assert re.search(r'<progress[^>]*value="100"', overview)
+    assert verbs(app) == [
+        "launched",
+        "initialized",
+        "experienced",
+        "completed",
+        "progressed",
+        "commented",
+        "completed",
+        "progressed",
+        "satisfied",
+        "satisfied",
+        "answered",
+        "answered",
+        "answered",
+        "failed",
+        "answered",
+        "answered",
+        "answered",
+        "passed",
+        "completed",
+        "progressed",
+        "attempted",
+        "completed",
+        "progressed",
+        "satisfied",
+        "completed",
+    ]
+    journey_statements = recorded(app)[1:]
+    assert {s["context"]["registration"] for s in journey_statements} == {enrollment.registration}
+
+
+def test_learner_link_to_a_journey_opens_the_journey(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    response = client.get("/home", query_string={"lt": token})
+    assert response.status_code == 303
+    assert "/journeys/digital-kompetens" in response.headers["Location"]
+
+
+def test_instructor_landing_offers_the_follow_up(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher, roles=INSTRUCTOR)
+    page = client.get("/home", query_string={"lt": token}).get_data(as_text=True)
+    assert "/courses/" in page and "/journeys/digital-kompetens" in page
+
+
+def test_unpublished_journey_gives_a_clear_404(
+    client: FlaskClient, launcher: Launcher, registration: Registration
+) -> None:
+    token = launch_token(launcher)
+    response = client.get("/journeys/digital-kompetens", query_string={"lt": token})
+    assert response.status_code == 404
+    assert "digital-kompetens" in response.get_data(as_text=True)
