@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -10,10 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from lti_tool.db import get_database
-from lti_tool.journeys.models import Enrollment, Journey, ProgressStatus, StepProgress
+from lti_tool.journeys.authoring import create_journey, journey_by_slug, publish
+from lti_tool.journeys.models import Enrollment, Evidence, Journey, ProgressStatus, StepProgress
 from lti_tool.lti.models import Registration
+from lti_tool.tenancy.services import add_organization
 from tests.conftest import Launcher
-from tests.journeys.conftest import INSTRUCTOR, launch_token
+from tests.journeys.conftest import INSTRUCTOR, launch_token, sample_document
 from xapi.lrs.models import Statement
 
 
@@ -157,3 +160,65 @@ def test_unpublished_journey_gives_a_clear_404(
     response = client.get("/journeys/digital-kompetens", query_string={"lt": token})
     assert response.status_code == 404
     assert "digital-kompetens" in response.get_data(as_text=True)
+
+
+def test_a_journey_of_another_organisation_is_not_found(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    with get_database(app).session() as session:
+        other = add_organization(session, "org-b", "Organisation B")
+        create_journey(session, other.id, sample_document(slug="b-resa"))
+        publish(session, journey_by_slug(session, other.id, "b-resa"))  # type: ignore[arg-type]
+    token = launch_token(launcher)
+    response = client.get("/journeys/b-resa", query_string={"lt": token})
+    assert response.status_code == 404
+
+
+def test_another_learners_evidence_file_is_not_served(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    owner = launch_token(launcher, sub="owner")
+    upload = client.post(
+        "/journeys/digital-kompetens/steps/step-task/evidence",
+        data={"lt": owner, "kind": "file", "file": (io.BytesIO(b"%PDF-1.4 plan"), "plan.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 303
+    with get_database(app).session() as session:
+        evidence_id = session.scalars(select(Evidence.id)).one()
+    mine = client.get(
+        f"/journeys/digital-kompetens/evidence/{evidence_id}", query_string={"lt": owner}
+    )
+    assert mine.status_code == 200 and mine.data == b"%PDF-1.4 plan"
+    assert mine.headers["Content-Disposition"].startswith("attachment")
+    intruder = launch_token(launcher, sub="intruder")
+    theirs = client.get(
+        f"/journeys/digital-kompetens/evidence/{evidence_id}", query_string={"lt": intruder}
+    )
+    assert theirs.status_code == 404
+
+
+def test_a_file_of_a_type_not_allowed_is_refused_with_the_allowed_types(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    response = client.post(
+        "/journeys/digital-kompetens/steps/step-task/evidence",
+        data={"lt": token, "kind": "file", "file": (io.BytesIO(b"MZ"), "virus.exe")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "pdf" in response.get_data(as_text=True)
+
+
+def test_attempts_beyond_the_limit_are_refused(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    wrong = {"lt": token, "q-q1": "a", "q-q2": "false", "q-q3": "5"}
+    for _ in range(3):
+        assert client.post(BASE_QUIZ, data=wrong).status_code == 303
+    assert client.post(BASE_QUIZ, data=wrong).status_code == 409
+
+
+BASE_QUIZ = "/journeys/digital-kompetens/steps/step-quiz/quiz"
