@@ -7,10 +7,13 @@ Services take a ``Session`` and commit; views and the CLI only parse input and c
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -121,6 +124,40 @@ def load_version(session: Session, version_id: int) -> JourneyVersion:
     ).first()
     if version is None:
         raise JourneyNotFoundError("version_not_found", _l("That journey version does not exist."))
+    return version
+
+
+# Published versions never change (nor are they deleted), so each process keeps the last few it
+# loaded, per database engine, fully loaded and detached from any session: a learner's page then
+# costs no query for the journey's content.
+_PUBLISHED_CACHE_SIZE = 64
+_published: weakref.WeakKeyDictionary[Engine, OrderedDict[int, JourneyVersion]] = (
+    weakref.WeakKeyDictionary()
+)
+_published_lock = threading.Lock()
+
+
+def load_published(session: Session, version_id: int) -> JourneyVersion:
+    """Like ``load_version``, from the process cache when the version is published.
+
+    The objects returned are shared and detached: read them, never change them.
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)  # noqa: S101 - sessions are bound to one engine
+    with _published_lock:
+        cache = _published.setdefault(engine, OrderedDict())
+        cached = cache.get(version_id)
+        if cached is not None:
+            cache.move_to_end(version_id)
+            return cached
+    # Closing (not rolling back) the private session leaves the loaded state in place.
+    with Session(engine, expire_on_commit=False) as private:
+        version = load_version(private, version_id)
+    if version.status == VersionStatus.PUBLISHED:
+        with _published_lock:
+            cache[version_id] = version
+            while len(cache) > _PUBLISHED_CACHE_SIZE:
+                cache.popitem(last=False)
     return version
 
 

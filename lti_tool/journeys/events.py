@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.journeys.models import Enrollment, Goal, Journey, JourneyVersion, Section, Step
@@ -44,23 +45,37 @@ class Scene:
 
     @classmethod
     def load(cls, session: Session, enrollment: Enrollment, person: Person | None = None) -> Scene:
-        learner = person or session.get(Person, enrollment.person_id)
-        if learner is None:  # pragma: no cover - the foreign key guarantees it
-            raise LookupError("enrollment without person")
-        context = session.get(Context, enrollment.context_id) if enrollment.context_id else None
-        organization = session.get(Organization, enrollment.organization_id)
-        registration = session.get(Registration, learner.registration_id)
-        version = session.get(JourneyVersion, enrollment.version_id)
-        journey = session.get(Journey, enrollment.journey_id)
-        if organization is None or registration is None or version is None or journey is None:
-            raise LookupError("incomplete enrollment")  # pragma: no cover
+        """Everything about the enrollment in one query (a step's action records statements)."""
+        row = session.execute(
+            select(
+                Organization,
+                Person,
+                Registration,
+                JourneyVersion,
+                Journey,
+                Context,
+                Unit,
+                Deployment,
+            )
+            .select_from(Enrollment)
+            .join(Organization, Organization.id == Enrollment.organization_id)
+            .join(Person, Person.id == Enrollment.person_id)
+            .join(Registration, Registration.id == Person.registration_id)
+            .join(JourneyVersion, JourneyVersion.id == Enrollment.version_id)
+            .join(Journey, Journey.id == Enrollment.journey_id)
+            .outerjoin(Context, Context.id == Enrollment.context_id)
+            .outerjoin(Unit, Unit.id == Context.unit_id)
+            .outerjoin(Deployment, Deployment.id == Context.deployment_id)
+            .where(Enrollment.id == enrollment.id)
+        ).one()
+        organization, learner, registration, version, journey, context, unit, deployment = row
         return cls(
             organization=organization,
-            person=learner,
+            person=person or learner,
             registration=registration,
             context=context,
-            unit=session.get(Unit, context.unit_id) if context and context.unit_id else None,
-            deployment=session.get(Deployment, context.deployment_id) if context else None,
+            unit=unit,
+            deployment=deployment,
             journey=journey,
             version=version,
             enrollment=enrollment,

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
-from lti_tool.journeys.authoring import latest_published, load_version
+from lti_tool.journeys.authoring import latest_published, load_published
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
 from lti_tool.journeys.events import JourneyEvents, Scene
 from lti_tool.journeys.models import (
@@ -23,6 +23,7 @@ from lti_tool.journeys.models import (
     QuizAttempt,
     RatingSource,
     Reflection,
+    ReflectionComment,
     StepProgress,
 )
 from lti_tool.journeys.player import JourneyState, descriptors, load_state
@@ -33,8 +34,10 @@ from lti_tool.tenancy.models import Membership, Person
 
 @dataclass
 class LearnerRow:
-    person: Person
-    enrollment: Enrollment | None = None
+    person_id: int
+    name: str
+    enrollment_id: int | None = None
+    completed: bool = False
     done: int = 0
     waived: int = 0
     best_score: float | None = None
@@ -42,80 +45,136 @@ class LearnerRow:
     reflections: int = 0
     unanswered_reflections: int = 0
 
-    @property
-    def completed(self) -> bool:
-        return self.enrollment is not None and self.enrollment.completed_at is not None
-
 
 @dataclass
 class CourseProgress:
     journey: Journey
     total_steps: int
     learners: list[LearnerRow] = field(default_factory=list)
+    page: int = 1
+    pages: int = 1
+    total_learners: int = 0
+    completed: int = 0
+    started: int = 0
 
 
-def course_progress(session: Session, identity: LaunchIdentity, journey: Journey) -> CourseProgress:
-    """Every learner of the course who launched the tool, with their enrollment in the journey."""
+PAGE_SIZE = 100
+
+
+def _name(name: str | None, given: str | None, family: str | None, email: str | None) -> str:
+    joined = " ".join(p for p in (given, family) if p)
+    return name or joined or email or ""
+
+
+def course_progress(
+    session: Session, identity: LaunchIdentity, journey: Journey, page: int = 1
+) -> CourseProgress:
+    """Every learner of the course who launched the tool, with their progress in the journey.
+
+    Built from column queries and aggregates (no ORM objects per learner): a course may have a
+    thousand learners. One page of ``PAGE_SIZE`` learners, sorted by name.
+    """
     if identity.context_id is None:
         raise JourneyError("no_course", _l("Open the follow-up from a course."))
     members = session.execute(
-        select(Membership, Person)
+        select(
+            Person.id,
+            Person.name,
+            Person.given_name,
+            Person.family_name,
+            Person.email,
+            Membership.tool_roles,
+        )
         .join(Person, Person.id == Membership.person_id)
         .where(
             Membership.context_id == identity.context_id,
             Membership.organization_id == identity.organization_id,
         )
-    )
-    learners = {
-        person.id: LearnerRow(person=person)
-        for membership, person in members
-        if ToolRole.LEARNER.value in (membership.tool_roles or [])
-    }
-    enrollments = session.scalars(
-        select(Enrollment).where(
+    ).all()
+    learners = [
+        LearnerRow(person_id=pid, name=_name(name, given, family, email))
+        for pid, name, given, family, email, roles in members
+        if ToolRole.LEARNER.value in (roles or [])
+    ]
+    learners.sort(key=lambda r: (r.name or "~").casefold())
+    by_person = {row.person_id: row for row in learners}
+    for eid, pid, completed_at, last in session.execute(
+        select(
+            Enrollment.id,
+            Enrollment.person_id,
+            Enrollment.completed_at,
+            Enrollment.last_activity_at,
+        ).where(
             Enrollment.context_id == identity.context_id,
             Enrollment.journey_id == journey.id,
             Enrollment.organization_id == identity.organization_id,
         )
-    ).all()
-    by_enrollment: dict[int, LearnerRow] = {}
-    for enrollment in enrollments:
-        row = learners.get(enrollment.person_id)
-        if row is None:
-            continue  # an instructor who looked at the journey as a learner
-        row.enrollment = enrollment
-        row.last_activity = enrollment.last_activity_at
-        by_enrollment[enrollment.id] = row
-    if by_enrollment:
-        ids = list(by_enrollment)
-        for enrollment_id, status, count in session.execute(
-            select(StepProgress.enrollment_id, StepProgress.status, func.count())
-            .where(StepProgress.enrollment_id.in_(ids))
-            .group_by(StepProgress.enrollment_id, StepProgress.status)
-        ):
-            if status == ProgressStatus.COMPLETED:
-                by_enrollment[enrollment_id].done = count
-            elif status == ProgressStatus.WAIVED:
-                by_enrollment[enrollment_id].waived = count
-        for enrollment_id, best in session.execute(
-            select(QuizAttempt.enrollment_id, func.max(QuizAttempt.score))
-            .where(QuizAttempt.enrollment_id.in_(ids))
-            .group_by(QuizAttempt.enrollment_id)
-        ):
-            by_enrollment[enrollment_id].best_score = best
-        for reflection in session.scalars(
-            select(Reflection)
-            .where(Reflection.enrollment_id.in_(ids))
-            .options(selectinload(Reflection.comments))
-        ):
-            row = by_enrollment[reflection.enrollment_id]
-            row.reflections += 1
-            if not any(c.author_id != row.person.id for c in reflection.comments):
-                row.unanswered_reflections += 1
+    ):
+        row = by_person.get(pid)
+        if row is not None:  # not an instructor who looked at the journey as a learner
+            row.enrollment_id, row.completed, row.last_activity = (
+                eid,
+                completed_at is not None,
+                last,
+            )
     latest = latest_published(session, journey)
-    total = sum(len(s.steps) for s in load_version(session, latest.id).sections) if latest else 0
-    ordered = sorted(learners.values(), key=lambda r: (r.person.display_name or "~").casefold())
-    return CourseProgress(journey=journey, total_steps=total, learners=ordered)
+    total = sum(len(s.steps) for s in load_published(session, latest.id).sections) if latest else 0
+    pages = max(1, -(-len(learners) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = learners[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    by_enrollment = {r.enrollment_id: r for r in shown if r.enrollment_id is not None}
+    if by_enrollment:
+        _add_counts(session, by_enrollment)
+    return CourseProgress(
+        journey=journey,
+        total_steps=total,
+        learners=shown,
+        page=page,
+        pages=pages,
+        total_learners=len(learners),
+        completed=sum(1 for r in learners if r.completed),
+        started=sum(1 for r in learners if r.enrollment_id is not None),
+    )
+
+
+def _add_counts(session: Session, rows: dict[int, LearnerRow]) -> None:
+    ids = list(rows)
+    for enrollment_id, status, count in session.execute(
+        select(StepProgress.enrollment_id, StepProgress.status, func.count())
+        .where(StepProgress.enrollment_id.in_(ids))
+        .group_by(StepProgress.enrollment_id, StepProgress.status)
+    ):
+        if status == ProgressStatus.COMPLETED:
+            rows[enrollment_id].done = count
+        elif status == ProgressStatus.WAIVED:
+            rows[enrollment_id].waived = count
+    for enrollment_id, best in session.execute(
+        select(QuizAttempt.enrollment_id, func.max(QuizAttempt.score))
+        .where(QuizAttempt.enrollment_id.in_(ids))
+        .group_by(QuizAttempt.enrollment_id)
+    ):
+        rows[enrollment_id].best_score = best
+    # A reflection is unanswered while nobody but its author has commented on it.
+    answered = (
+        select(ReflectionComment.id)
+        .where(
+            ReflectionComment.reflection_id == Reflection.id,
+            ReflectionComment.author_id != Enrollment.person_id,
+        )
+        .exists()
+    )
+    for enrollment_id, count, unanswered in session.execute(
+        select(
+            Reflection.enrollment_id,
+            func.count(),
+            func.sum(case((answered, 0), else_=1)),
+        )
+        .join(Enrollment, Enrollment.id == Reflection.enrollment_id)
+        .where(Reflection.enrollment_id.in_(ids))
+        .group_by(Reflection.enrollment_id)
+    ):
+        rows[enrollment_id].reflections = count
+        rows[enrollment_id].unanswered_reflections = int(unanswered or 0)
 
 
 def learner_state(

@@ -12,6 +12,7 @@ from lti_tool.journeys import follow_up, player
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
 from lti_tool.journeys.events import JourneyEvents, Scene
 from lti_tool.journeys.evidence import list_evidence
+from lti_tool.journeys.labels import attach as attach_labels
 from lti_tool.journeys.markdown import render_markdown, render_plain
 from lti_tool.journeys.models import Evidence, QuizAttempt, Reflection, ReflectionComment
 from lti_tool.journeys.player_views import evidence_response
@@ -20,6 +21,7 @@ from lti_tool.lti.roles import ToolRole
 from lti_tool.tenancy.models import Person
 
 bp = Blueprint("follow_up", __name__, url_prefix="/courses/<int:context_id>/journeys/<slug>")
+attach_labels(bp)
 
 STAFF = (ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.ADMIN)
 
@@ -30,7 +32,10 @@ def course_progress(context_id: int, slug: str) -> ResponseReturnValue:
     identity = launch_identity()
     session = get_session()
     journey = player.find_published_journey(session, identity, slug)
-    progress = follow_up.course_progress(session, identity, journey)
+    page = request.args.get("page", "1")
+    progress = follow_up.course_progress(
+        session, identity, journey, int(page) if page.isdigit() else 1
+    )
     g.no_store = True
     return render_template(
         "journeys/follow_up/progress.html", progress=progress, context_id=context_id, slug=slug

@@ -104,6 +104,16 @@ def render_markdown(text: str) -> Markup:
     """Safe HTML for a Markdown text written by an author or a learner."""
     if not text:
         return Markup("")
+    return _render_cached(text) if len(text) <= 20_000 else _render(text)
+
+
+# Journey texts are read far more often than written: keep the HTML of the recent ones.
+@functools.lru_cache(maxsize=1024)
+def _render_cached(text: str) -> Markup:
+    return _render(text)
+
+
+def _render(text: str) -> Markup:
     html = _embed_videos(_parser().render(text))
     cleaned = nh3.clean(
         html,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
-from lti_tool.journeys.authoring import journey_by_slug, latest_published, load_version
+from lti_tool.journeys.authoring import journey_by_slug, latest_published, load_published
 from lti_tool.journeys.content import (
     KnowledgeCheckConfig,
     PracticeConfig,
@@ -229,7 +229,7 @@ def enroll(session: Session, identity: LaunchIdentity, journey: Journey) -> Enro
 
 
 def load_state(session: Session, enrollment: Enrollment) -> JourneyState:
-    version = load_version(session, enrollment.version_id)
+    version = load_published(session, enrollment.version_id)
     progress = {
         p.step_id: p
         for p in session.scalars(

@@ -15,6 +15,7 @@ from lti_tool.journeys.content import KnowledgeCheckConfig, parse_step_config
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
 from lti_tool.journeys.evidence import Upload, list_evidence, submit_evidence
 from lti_tool.journeys.grading import grade
+from lti_tool.journeys.labels import attach as attach_labels
 from lti_tool.journeys.markdown import render_markdown, render_plain
 from lti_tool.journeys.models import (
     Evidence,
@@ -28,6 +29,7 @@ from lti_tool.lti.roles import is_staff
 from lti_tool.tenancy.models import Person
 
 bp = Blueprint("player", __name__, url_prefix="/journeys")
+attach_labels(bp)
 
 
 def _state(slug: str) -> player.JourneyState:
