@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 
-.PHONY: run test setup lint translations messages clean
+.PHONY: run test test-tools setup lint translations messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -24,7 +24,14 @@ run: setup
 	$(BIN)/lti-journeys demo seed
 	$(BIN)/lti-journeys run --host 127.0.0.1 --port $(PORT)
 
-test: setup
+# axe-core (npm) checks pages for accessibility in the browser tests; without npm they skip.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility (axe-core) tests will be skipped"; fi
+
+test-tools: node_modules/.package-lock.json
+
+test: setup test-tools
 	$(BIN)/pytest --cov --cov-report=term:skip-covered
 
 lint: setup

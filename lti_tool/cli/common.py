@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.crypto import DecryptionError
 from lti_tool.db import get_database
+from lti_tool.journeys.errors import JourneyError
 from lti_tool.validation import InvalidInputError, NotFoundError
 
 P = ParamSpec("P")
@@ -36,6 +37,8 @@ def clear_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except (InvalidInputError, NotFoundError, DecryptionError) as exc:
             raise click.ClickException(str(exc)) from None
+        except JourneyError as exc:
+            raise click.ClickException(str(exc.detail)) from None
 
     return wrapper
 

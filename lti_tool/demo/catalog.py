@@ -103,7 +103,7 @@ COURSES = (
         "KOLL-25",
         "Björkskolan",
         "Läranderesa: kollegialt lärande",
-        {"unit": "Björkskolan"},
+        {"unit": "Björkskolan", "journey": "collegial-learning"},
     ),
     DemoCourse(
         "sodervik-ledarskap",

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.demo import catalog
+from lti_tool.demo.journeys import seed_journeys
 from lti_tool.lti.models import Registration
 from lti_tool.lti.registrations import add_registration
 from lti_tool.tenancy.models import Organization
@@ -111,6 +112,7 @@ def seed(session: Session, platform: DemoPlatform) -> list[str]:
                 deployment_ids=(demo_org.deployment_id,),
             )
             done.append(f"registration {platform.issuer} / {demo_org.client_id}")
+        done.extend(seed_journeys(session, org))
     return done
 
 
