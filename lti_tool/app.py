@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
-            f"script-src 'self'; frame-src {' '.join(VIDEO_ORIGINS)}; "
+            f"script-src 'self'; frame-src 'self' {' '.join(VIDEO_ORIGINS)}; "
             "form-action *; frame-ancestors *",
         )
         if g.get("no_store"):

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 WAIT_SECONDS = 20
-LANDING_OR_ERROR = "h1#who, .card.error"
+LANDING_OR_ERROR = "h1#who, h1#sa-title, h1#journey-title, .card.error"
 
 
 def _open_tool_in_course(
@@ -90,7 +90,8 @@ def _screenshot(browser: Any, directory: Path, name: str) -> None:
 def test_learner_launch_in_iframe_shows_landing_page(
     browser: Any, tool_server: ToolServer, artifacts_dir: Path
 ) -> None:
-    _open_tool_in_course(browser, tool_server, "norrstad-digital", "learner")
+    # This demo course links to no journey: the landing page lists the learner's journeys.
+    _open_tool_in_course(browser, tool_server, "sodervik-ledarskap", "learner")
     _screenshot(browser, artifacts_dir, "demo-learner-landing")
 
     path, query = _frame_path_and_query(browser)
@@ -98,13 +99,36 @@ def test_learner_launch_in_iframe_shows_landing_page(
     assert query.get("lt"), "the landing page carries its session token in the URL"
     assert "Alva Lind" in browser.find_element(By.CSS_SELECTOR, "h1#who").text
     facts = browser.find_element(By.CSS_SELECTOR, "dl.facts").text
-    assert "Digital kompetens för lärare" in facts
-    assert "Norrskolan" in facts
+    assert "Ledarskap i klassrummet" in facts
+    assert "Ekskolan" in facts
+    # The journey assigned to the whole organisation, and one to choose for oneself.
+    mine = browser.find_element(By.CSS_SELECTOR, "section[aria-labelledby='my-journeys']").text
+    assert "Digital kompetens i undervisningen" in mine
+    assert "Collegial learning in your teaching team" in mine
     # A learner gets no list of people.
     assert not browser.find_elements(By.CSS_SELECTOR, "#people")
 
     browser.switch_to.default_content()
-    assert "Digital kompetens för lärare" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "Ledarskap i klassrummet" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_learner_link_to_a_journey_opens_it(
+    browser: Any, tool_server: ToolServer, artifacts_dir: Path
+) -> None:
+    browser.switch_to.default_content()
+    browser.get(tool_server.url("/demo/course/norrstad-kollegialt/learner"))
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        ec.frame_to_be_available_and_switch_to_it((By.CSS_SELECTOR, "iframe.demo-frame"))
+    )
+    heading = WebDriverWait(browser, WAIT_SECONDS).until(
+        ec.presence_of_element_located(
+            (By.CSS_SELECTOR, "h1#sa-title, h1#journey-title, .card.error")
+        )
+    )
+    _assert_no_error_page(browser, tool_server)
+    path, _ = _frame_path_and_query(browser)
+    assert path.startswith("/journeys/collegial-learning"), path
+    assert heading.text
 
 
 def test_instructor_sees_learner_who_launched_before(

@@ -1,0 +1,168 @@
+"""A learner walks a whole journey and an instructor follows up, in a real headless Chromium.
+
+Everything happens inside the demo LMS's iframe, as from Canvas or Moodle. Every page on the way is
+checked with axe-core (WCAG 2.1 A and AA rules) and must have no violation; a screenshot of each
+end state is saved in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+try:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:
+    if os.environ.get("LTI_JOURNEYS_REQUIRE_BROWSER") == "1":
+        raise
+    pytest.skip("selenium is not installed (pip install selenium)", allow_module_level=True)
+
+from tests.e2e.conftest import skip_or_fail_without_browser
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import ToolServer
+
+pytestmark = pytest.mark.slow
+
+WAIT_SECONDS = 20
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.exists():
+        skip_or_fail_without_browser(f"{AXE} not found (npm ci installs axe-core)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def check_accessibility(browser: Any, axe_source: str, page: str) -> None:
+    """Run axe-core in the current frame; any WCAG 2.1 A/AA violation fails with its details."""
+    browser.execute_script(axe_source)
+    result = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})
+          .then(r => done(JSON.stringify(r.violations.map(v => ({
+              id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.slice(0, 3).map(n => n.html)})))))
+          .catch(e => done(JSON.stringify([{id: 'axe-error', help: String(e)}])));
+        """,
+        WCAG_21_AA,
+    )
+    violations = json.loads(result)
+    assert violations == [], f"accessibility violations on {page}:\n" + json.dumps(
+        violations, indent=2, ensure_ascii=False
+    )
+
+
+def open_in_course(browser: Any, server: ToolServer, course: str, person: str, ready: str) -> None:
+    browser.switch_to.default_content()
+    browser.get(server.url(f"/demo/course/{course}/{person}"))
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        ec.frame_to_be_available_and_switch_to_it((By.CSS_SELECTOR, "iframe.demo-frame"))
+    )
+    wait_for(browser, server, ready)
+
+
+def wait_for(browser: Any, server: ToolServer, selector: str) -> Any:
+    try:
+        return WebDriverWait(browser, WAIT_SECONDS).until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, f"{selector}, .card.error"))
+        )
+    finally:
+        errors = browser.find_elements(By.CSS_SELECTOR, ".card.error")
+        if errors:
+            pytest.fail(f"error page: {errors[0].text}\n--- server log ---\n{server.log()}")
+
+
+def submit(browser: Any, server: ToolServer, form_selector: str, ready: str) -> None:
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.CSS_SELECTOR, f"{form_selector} button[type=submit]").click()
+    WebDriverWait(browser, WAIT_SECONDS).until(ec.staleness_of(old))
+    wait_for(browser, server, ready)
+
+
+def follow(browser: Any, server: ToolServer, link_selector: str, ready: str) -> None:
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.CSS_SELECTOR, link_selector).click()
+    WebDriverWait(browser, WAIT_SECONDS).until(ec.staleness_of(old))
+    wait_for(browser, server, ready)
+
+
+def choose(browser: Any, name: str, value: str) -> None:
+    browser.find_element(By.CSS_SELECTOR, f"input[name='{name}'][value='{value}']").click()
+
+
+def test_learner_walks_the_journey_and_an_instructor_follows_up(
+    browser: Any, tool_server: ToolServer, artifacts_dir: Path, axe_source: str
+) -> None:
+    # The course links to the journey: the first visit asks for the self-assessment.
+    open_in_course(browser, tool_server, "norrstad-digital", "learner", "h1#sa-title")
+    check_accessibility(browser, axe_source, "self-assessment")
+    for goal in ("kallkritik", "kallkritik-ai"):
+        choose(browser, f"goal-{goal}", "2")
+    choose(browser, "goal-aterkoppling", "4")  # mastered: its three steps are waived
+    submit(browser, tool_server, "form", "h1#journey-title")
+    check_accessibility(browser, axe_source, "journey overview")
+    assert browser.find_element(By.CSS_SELECTOR, "progress").get_attribute("value") == "0"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "li.step.status-waived")) == 3
+
+    # Content: opening it is enough.
+    follow(browser, tool_server, "#journey-title ~ p a.button", "h1#step-title")
+    check_accessibility(browser, axe_source, "content step")
+    # Reflection.
+    follow(browser, tool_server, "a[rel=next]", "textarea#reflection-text")
+    browser.find_element(By.ID, "reflection-text").send_keys(
+        "Eleverna sökte information digitalt men granskade sällan källorna. Nästa gång jämför vi."
+    )
+    submit(browser, tool_server, "form", "section.dialogue")
+    check_accessibility(browser, axe_source, "reflection step")
+    # The next content step, then the knowledge check.
+    follow(browser, tool_server, "a[rel=next]", "h1#step-title")
+    follow(browser, tool_server, "a[rel=next]", "fieldset.question")
+    choose(browser, "q-q-fakta", "b")
+    for key in ("vem", "nar", "varfor"):
+        choose(browser, "q-q-fragor", key)
+    choose(browser, "q-q-bild", "false")
+    browser.find_element(By.ID, "q-q-kallor").send_keys("2")
+    choose(browser, "q-q-ansvar", "true")
+    check_accessibility(browser, axe_source, "knowledge check")
+    submit(browser, tool_server, "form", "section#result")
+    assert "passed" in browser.find_element(By.ID, "result").get_attribute("class")
+    check_accessibility(browser, axe_source, "knowledge-check result")
+    _screenshot(browser, artifacts_dir, "journey-knowledge-check-passed")
+    # Practice task with a text as evidence.
+    follow(browser, tool_server, "a[rel=next]", "textarea#evidence-text")
+    choose(browser, "kind", "text")
+    browser.find_element(By.ID, "evidence-text").send_keys("Eleverna jämförde AI-svar med NE.")
+    submit(browser, tool_server, "form[enctype]", "#evidence-title")
+    check_accessibility(browser, axe_source, "practice step")
+
+    # Every step that was not waived is done: the journey is complete.
+    follow(browser, tool_server, "nav.pager a[href*='/journeys/digital-kompetens?']", "progress")
+    assert browser.find_element(By.CSS_SELECTOR, "progress").get_attribute("value") == "100"
+    assert browser.find_elements(By.CSS_SELECTOR, "a[href*='phase=end']")
+    _screenshot(browser, artifacts_dir, "journey-complete")
+
+    # The instructor of the course sees the learner's progress and reflection.
+    open_in_course(browser, tool_server, "norrstad-digital", "instructor", "h1#who")
+    follow(browser, tool_server, "a[href*='/courses/']", "h1#fu-title")
+    check_accessibility(browser, axe_source, "follow-up table")
+    row = browser.find_element(By.XPATH, "//tbody/tr[th[contains(., 'Alva Lind')]]")
+    assert "5 / 8" in row.text
+    follow(browser, tool_server, "tbody a[href*='/learners/']", "h1#l-title")
+    assert "granskade sällan källorna" in browser.page_source
+    check_accessibility(browser, axe_source, "learner follow-up")
+    _screenshot(browser, artifacts_dir, "journey-instructor-follow-up")
+
+
+def _screenshot(browser: Any, directory: Path, name: str) -> None:
+    browser.execute_script("window.scrollTo(0, 0)")
+    assert browser.save_screenshot(str(directory / f"{name}.png"))
