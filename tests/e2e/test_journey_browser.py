@@ -163,6 +163,27 @@ def test_learner_walks_the_journey_and_an_instructor_follows_up(
     _screenshot(browser, artifacts_dir, "journey-instructor-follow-up")
 
 
+def test_author_edits_a_step_and_previews_it(
+    browser: Any, tool_server: ToolServer, artifacts_dir: Path, axe_source: str
+) -> None:
+    open_in_course(browser, tool_server, "norrstad-kollegialt", "instructor", "h1#who")
+    follow(browser, tool_server, "a[href*='/author/']", "h1#journeys-title")
+    check_accessibility(browser, axe_source, "journey list")
+    follow(browser, tool_server, "tbody a[href*='/author/journeys/']", "h1#editor-title")
+    check_accessibility(browser, axe_source, "journey editor")
+    _screenshot(browser, artifacts_dir, "author-editor")
+    follow(browser, tool_server, "ol.editor-steps a", "h1#step-editor-title")
+    check_accessibility(browser, axe_source, "step editor")
+    field = browser.find_element(By.ID, "step-title")
+    field.clear()
+    field.send_keys("Ny rubrik för steget")
+    submit(browser, tool_server, "form.stack", "p.notice")
+    follow(browser, tool_server, "p.notice a[href*='/preview']", "h1#step-title")
+    assert browser.find_element(By.ID, "step-title").text == "Ny rubrik för steget"
+    check_accessibility(browser, axe_source, "step preview")
+    _screenshot(browser, artifacts_dir, "author-step-preview")
+
+
 def _screenshot(browser: Any, directory: Path, name: str) -> None:
     browser.execute_script("window.scrollTo(0, 0)")
     assert browser.save_screenshot(str(directory / f"{name}.png"))
