@@ -192,28 +192,26 @@ class JourneyEvents:
     def initialized(self) -> None:
         self._emit("initialized", self.journey_activity())
 
-    def rated(self, goal: Goal, level: int, descriptor: str, phase: str) -> None:
-        self._emit(
-            "rated",
-            self.goal_activity(goal),
-            (self.journey_activity(),),
-            {
-                "score_raw": level,
-                "score_min": 1,
-                "score_max": 4,
-                "extensions": {
-                    self.factory.profile.extension("rating-scale"): {
-                        "level": level,
-                        "descriptor": descriptor,
-                        "source": "self",
-                        "phase": phase,
-                    }
-                },
-            },
-        )
+    def rated(
+        self,
+        goal: Goal,
+        level: int,
+        descriptor: str,
+        phase: str | None = None,
+        rater: Person | None = None,
+    ) -> None:
+        """A rating on the 4-level scale: the learner's own (``phase``), or by ``rater``.
 
-    def instructor_rated(self, goal: Goal, level: int, descriptor: str, rater: Person) -> None:
-        """An instructor's rating: the instructor is the actor, the learner's enrollment stays."""
+        An instructor's rating has the instructor as actor; the learner's enrollment stays the
+        registration, and ``source`` tells the two kinds apart.
+        """
+        scale: dict[str, Any] = {
+            "level": level,
+            "descriptor": descriptor,
+            "source": "self" if rater is None else "instructor",
+        }
+        if phase is not None:
+            scale["phase"] = phase
         self._emit(
             "rated",
             self.goal_activity(goal),
@@ -222,13 +220,7 @@ class JourneyEvents:
                 "score_raw": level,
                 "score_min": 1,
                 "score_max": 4,
-                "extensions": {
-                    self.factory.profile.extension("rating-scale"): {
-                        "level": level,
-                        "descriptor": descriptor,
-                        "source": "instructor",
-                    }
-                },
+                "extensions": {self.factory.profile.extension("rating-scale"): scale},
             },
             actor=rater,
         )

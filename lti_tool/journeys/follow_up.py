@@ -26,7 +26,12 @@ from lti_tool.journeys.models import (
     ReflectionComment,
     StepProgress,
 )
-from lti_tool.journeys.player import JourneyState, descriptors, load_state
+from lti_tool.journeys.player import (
+    JourneyState,
+    add_reflection_comment,
+    descriptors,
+    load_state,
+)
 from lti_tool.lti.roles import ToolRole
 from lti_tool.lti.session_token import LaunchIdentity
 from lti_tool.tenancy.models import Membership, Person
@@ -237,10 +242,23 @@ def rate_goals(
                 rated_by_id=rater.id,
             )
         )
-        events.instructor_rated(goal, level, descriptors(goal)[level - 1], rater)
+        events.rated(goal, level, descriptors(goal)[level - 1], rater=rater)
         count += 1
     if count == 0:
         raise JourneyError("rating_missing", _l("Choose a level for at least one goal."))
     events.flush()
     session.commit()
     return count
+
+
+def answer_reflection(
+    session: Session, state: JourneyState, reflection: Reflection, author: Person, text: str
+) -> ReflectionComment:
+    """An instructor's answer in the dialogue on a learner's reflection, with its statement."""
+    comment = add_reflection_comment(session, reflection, author.id, text)
+    item = next(s for s in state.steps if s.step.id == reflection.step_id)
+    events = JourneyEvents(session, Scene.load(session, state.enrollment))
+    events.commented(item.step, item.section, len(comment.body), actor=author)
+    events.flush()
+    session.commit()
+    return comment

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from lti_tool.db import get_session
 from lti_tool.journeys import follow_up, player
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
-from lti_tool.journeys.events import JourneyEvents, Scene
 from lti_tool.journeys.evidence import list_evidence
 from lti_tool.journeys.labels import attach as attach_labels
 from lti_tool.journeys.markdown import render_markdown, render_plain
@@ -108,14 +107,32 @@ def learner(context_id: int, slug: str, enrollment_id: int) -> ResponseReturnVal
     return _learner_page(context_id, slug, enrollment_id, saved=request.args.get("saved"))
 
 
-@bp.post("/learners/<int:enrollment_id>/ratings")
-@require_launch(*STAFF)
-def rate(context_id: int, slug: str, enrollment_id: int) -> ResponseReturnValue:
+def _learner_state(slug: str, enrollment_id: int) -> player.JourneyState:
     identity = launch_identity()
     session = get_session()
     journey = player.find_published_journey(session, identity, slug)
-    state = follow_up.learner_state(session, identity, journey, enrollment_id)
-    rater = session.get(Person, identity.person_id)
+    return follow_up.learner_state(session, identity, journey, enrollment_id)
+
+
+def _back_to_learner(
+    context_id: int, slug: str, enrollment_id: int, saved: str, anchor: str
+) -> ResponseReturnValue:
+    url = url_with_token(
+        "follow_up.learner",
+        context_id=context_id,
+        slug=slug,
+        enrollment_id=enrollment_id,
+        saved=saved,
+    )
+    return redirect(f"{url}#{anchor}", 303)
+
+
+@bp.post("/learners/<int:enrollment_id>/ratings")
+@require_launch(*STAFF)
+def rate(context_id: int, slug: str, enrollment_id: int) -> ResponseReturnValue:
+    session = get_session()
+    state = _learner_state(slug, enrollment_id)
+    rater = session.get(Person, launch_identity().person_id)
     levels = {g.key: request.form.get(f"goal-{g.key}", "") for g in state.version.goals}
     comments = {g.key: request.form.get(f"comment-{g.key}", "") for g in state.version.goals}
     try:
@@ -127,17 +144,7 @@ def rate(context_id: int, slug: str, enrollment_id: int) -> ResponseReturnValue:
         return _learner_page(
             context_id, slug, enrollment_id, status=exc.status, error=str(exc.detail)
         )
-    return redirect(
-        url_with_token(
-            "follow_up.learner",
-            context_id=context_id,
-            slug=slug,
-            enrollment_id=enrollment_id,
-            saved="ratings",
-        )
-        + "#ratings",
-        303,
-    )
+    return _back_to_learner(context_id, slug, enrollment_id, "ratings", "ratings")
 
 
 @bp.post("/learners/<int:enrollment_id>/reflections/<int:reflection_id>/comments")
@@ -145,37 +152,25 @@ def rate(context_id: int, slug: str, enrollment_id: int) -> ResponseReturnValue:
 def comment(
     context_id: int, slug: str, enrollment_id: int, reflection_id: int
 ) -> ResponseReturnValue:
-    identity = launch_identity()
     session = get_session()
-    journey = player.find_published_journey(session, identity, slug)
-    state = follow_up.learner_state(session, identity, journey, enrollment_id)
+    state = _learner_state(slug, enrollment_id)
     reflection = session.get(Reflection, reflection_id)
     if reflection is None or reflection.enrollment_id != state.enrollment.id:
         raise JourneyNotFoundError("reflection_not_found", _("That reflection does not exist."))
-    author = session.get(Person, identity.person_id)
-    text = request.form.get("text", "")
+    author = session.get(Person, launch_identity().person_id)
     try:
-        added = player.add_reflection_comment(session, reflection, identity.person_id, text)
-        item = next(s for s in state.steps if s.step.id == reflection.step_id)
-        events = JourneyEvents(session, Scene.load(session, state.enrollment))
-        events.commented(item.step, item.section, len(added.body), actor=author)
-        events.flush()
-        session.commit()
+        if author is None:  # pragma: no cover - the token names an existing person
+            raise JourneyNotFoundError("person_not_found", "")
+        follow_up.answer_reflection(
+            session, state, reflection, author, request.form.get("text", "")
+        )
     except JourneyError as exc:
         session.rollback()
         return _learner_page(
             context_id, slug, enrollment_id, status=exc.status, error=str(exc.detail)
         )
-    return redirect(
-        url_with_token(
-            "follow_up.learner",
-            context_id=context_id,
-            slug=slug,
-            enrollment_id=enrollment_id,
-            saved="comment",
-        )
-        + f"#reflection-{reflection_id}",
-        303,
+    return _back_to_learner(
+        context_id, slug, enrollment_id, "comment", f"reflection-{reflection_id}"
     )
 
 
@@ -184,11 +179,8 @@ def comment(
 def evidence_file(
     context_id: int, slug: str, enrollment_id: int, evidence_id: int
 ) -> ResponseReturnValue:
-    identity = launch_identity()
-    session = get_session()
-    journey = player.find_published_journey(session, identity, slug)
-    state = follow_up.learner_state(session, identity, journey, enrollment_id)
-    evidence = session.get(Evidence, evidence_id)
+    state = _learner_state(slug, enrollment_id)
+    evidence = get_session().get(Evidence, evidence_id)
     if evidence is None or evidence.enrollment_id != state.enrollment.id or evidence.data is None:
         raise JourneyNotFoundError("evidence_not_found", _("That file does not exist."))
     return evidence_response(evidence)

@@ -3,7 +3,8 @@
 Concurrency: If-Match / If-None-Match are honoured on every write (412 when they fail). A PUT
 over an existing document without either header is refused with 409 on the profile resources,
 and in xAPI 2.0 on the State resource too (IEEE 9274.1.1 lists it among the resources with
-concurrency control; xAPI 1.0.3 does not).
+concurrency control; xAPI 1.0.3 does not). In xAPI 1.0.3 a profile PUT without either header is
+refused with 400 even when the document is new.
 """
 
 from __future__ import annotations
@@ -78,6 +79,15 @@ class DocumentResource:
     def conflict_without_headers(self, version: str) -> bool:
         """Whether a blind PUT over an existing document is a 409 Conflict."""
         return self.kind != STATE or is_v2(version)
+
+    def blind_create_refused(self, version: str) -> bool:
+        """Whether a PUT creating a document without If-Match/If-None-Match is a 400.
+
+        xAPI 1.0.3 requires the ETag headers on the profile resources' PUTs (Communication 2.6
+        and 2.7; XAPI-00273): without them the request is an error even for a new document.
+        xAPI 2.0 only refuses blind overwrites (409).
+        """
+        return self.kind != STATE and not is_v2(version)
 
 
 STATE_RESOURCE = DocumentResource(
@@ -342,6 +352,16 @@ def _write(ctx: LrsContext, resource: DocumentResource) -> Response:
             ) from None
     pre = _preconditions(ctx)
     existing = get_document(ctx.session, key, for_update=True)
+    if (
+        existing is None
+        and not pre.given
+        and ctx.request.method == "PUT"
+        and resource.blind_create_refused(ctx.version)
+    ):
+        raise BadRequestError(
+            f"A PUT of a new {resource.what} needs a concurrency header in xAPI 1.0.3: send "
+            "If-None-Match: * to create it (or If-Match with the ETag of the one to replace)."
+        )
     check_preconditions(
         existing,
         pre,
