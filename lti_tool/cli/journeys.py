@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
@@ -16,7 +17,7 @@ from lti_tool.journeys.errors import JourneyNotFoundError
 from lti_tool.journeys.interchange import MAX_FILE_BYTES, dump_document, load_document
 from lti_tool.journeys.models import AssignmentLevel, Journey, JourneyVersion, VersionStatus
 from lti_tool.tenancy import services
-from lti_tool.tenancy.models import Unit
+from lti_tool.tenancy.models import Organization, Unit
 
 
 @click.group("journeys", cls=AppGroup, help="Journeys: import, export, publish, list, assign.")
@@ -31,6 +32,22 @@ def _journey(session: Session, org_id: int, slug: str) -> Journey:
             "journey_not_found",
             f"No journey {slug!r} in this organisation (lti-journeys journeys list --org SLUG).",
         )
+    return journey
+
+
+def _only_journey(session: Session, slug: str) -> Journey:
+    """The journey with this slug when exactly one organisation has one."""
+    found = session.execute(
+        select(Journey, Organization.slug)
+        .join(Organization, Organization.id == Journey.organization_id)
+        .where(Journey.slug == slug)
+    ).all()
+    if not found:
+        raise click.ClickException(f"No organisation has a journey {slug!r}.")
+    if len(found) > 1:
+        orgs = ", ".join(sorted(org for _, org in found))
+        raise click.ClickException(f"Several organisations have {slug!r} ({orgs}): add --org SLUG.")
+    journey: Journey = found[0][0]
     return journey
 
 
@@ -72,7 +89,7 @@ def import_journey(file: Path, org_slug: str, publish_it: bool) -> None:
 
 @journeys_group.command("export", help="Write a journey as YAML or JSON.")
 @click.argument("slug")
-@click.option("--org", "org_slug", required=True)
+@click.option("--org", "org_slug", help="Needed when several organisations have this slug.")
 @click.option("--version", "number", type=int, help="A version number (default: latest published).")
 @click.option("--draft", is_flag=True, help="Export the draft instead of a published version.")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml")
@@ -81,11 +98,13 @@ def import_journey(file: Path, org_slug: str, publish_it: bool) -> None:
 )
 @clear_errors
 def export_journey(
-    slug: str, org_slug: str, number: int | None, draft: bool, fmt: str, output: Path | None
+    slug: str, org_slug: str | None, number: int | None, draft: bool, fmt: str, output: Path | None
 ) -> None:
     with admin_session() as session:
-        org = services.get_organization(session, org_slug)
-        journey = _journey(session, org.id, slug)
+        if org_slug is not None:
+            journey = _journey(session, services.get_organization(session, org_slug).id, slug)
+        else:
+            journey = _only_journey(session, slug)
         versions = {v.number: v for v in journey.versions}
         if number is not None:
             version = versions.get(number)

@@ -117,3 +117,15 @@ def test_assign_to_a_unit_needs_a_known_unit(
 def test_schema_prints_the_json_schema(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["journeys", "schema"])
     assert json.loads(result.output)["title"] == "JourneyDocument"
+
+
+def test_export_finds_the_organisation_when_only_one_has_the_slug(
+    runner: FlaskCliRunner, registration: Registration, tmp_path: Path
+) -> None:
+    runner.invoke(args=["journeys", "import", str(_file(tmp_path)), "--org", "org-a"])
+    result = runner.invoke(args=["journeys", "export", "digital-kompetens"])
+    assert result.exit_code == 0 and "slug: digital-kompetens" in result.output
+    runner.invoke(args=["org", "add", "--slug", "org-b", "--name", "B"])
+    runner.invoke(args=["journeys", "import", str(_file(tmp_path)), "--org", "org-b"])
+    ambiguous = runner.invoke(args=["journeys", "export", "digital-kompetens"])
+    assert ambiguous.exit_code == 1 and "org-a, org-b" in ambiguous.output

@@ -222,3 +222,18 @@ def test_attempts_beyond_the_limit_are_refused(
 
 
 BASE_QUIZ = "/journeys/digital-kompetens/steps/step-quiz/quiz"
+
+
+def test_a_script_in_a_reflection_is_shown_as_text(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    client.post(
+        "/journeys/digital-kompetens/steps/step-reflect/reflection",
+        data={"lt": token, "text": "<script>alert('x')</script> <img src=x onerror=alert(1)>"},
+    )
+    page = client.get(
+        "/journeys/digital-kompetens/steps/step-reflect", query_string={"lt": token}
+    ).get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(" in page
