@@ -17,10 +17,10 @@ from lti_tool.journeys.player import (
     JourneyState,
     after_progress,
     complete_step,
-    practice_config,
     progress_row,
     touch,
 )
+from lti_tool.journeys.submissions import practice_config
 
 MAX_TEXT = 20_000
 

@@ -26,12 +26,8 @@ from lti_tool.journeys.models import (
     ReflectionComment,
     StepProgress,
 )
-from lti_tool.journeys.player import (
-    JourneyState,
-    add_reflection_comment,
-    descriptors,
-    load_state,
-)
+from lti_tool.journeys.player import JourneyState, descriptors, load_state
+from lti_tool.journeys.submissions import add_reflection_comment
 from lti_tool.lti.roles import ToolRole
 from lti_tool.lti.session_token import LaunchIdentity
 from lti_tool.tenancy.models import Membership, Person

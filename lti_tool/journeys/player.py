@@ -14,15 +14,8 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.journeys.authoring import journey_by_slug, latest_published, load_published
-from lti_tool.journeys.content import (
-    KnowledgeCheckConfig,
-    PracticeConfig,
-    ReflectionConfig,
-    parse_step_config,
-)
 from lti_tool.journeys.errors import JourneyConflictError, JourneyError, JourneyNotFoundError
 from lti_tool.journeys.events import JourneyEvents, Scene
-from lti_tool.journeys.grading import Grade, grade
 from lti_tool.journeys.models import (
     Enrollment,
     Goal,
@@ -31,15 +24,11 @@ from lti_tool.journeys.models import (
     JourneyVersion,
     MasteryPolicy,
     ProgressStatus,
-    QuizAttempt,
     RatingPhase,
     RatingSource,
-    Reflection,
-    ReflectionComment,
     Section,
     Step,
     StepProgress,
-    StepType,
 )
 from lti_tool.lti.session_token import LaunchIdentity
 
@@ -385,156 +374,3 @@ def after_progress(
     if state.complete and state.enrollment.completed_at is None:
         state.enrollment.completed_at = utcnow()
         events.completed_journey()
-
-
-def open_step(session: Session, state: JourneyState, key: str) -> StepState:
-    """A learner opens a step: content steps are done by being opened."""
-    item = state.step(key)
-    touch(state, item.step)
-    if item.step.type == StepType.CONTENT and not item.done:
-        events = JourneyEvents(session, Scene.load(session, state.enrollment))
-        before = state.percent
-        progress_row(session, state, item)
-        events.experienced(item.step, item.section)
-        complete_step(item, events)
-        after_progress(state, events, before, item)
-        events.flush()
-    elif item.progress is None:
-        progress_row(session, state, item)
-    session.commit()
-    return item
-
-
-def submit_reflection(session: Session, state: JourneyState, key: str, text: str) -> Reflection:
-    item = state.step(key)
-    if item.step.type != StepType.REFLECTION:
-        raise JourneyError("wrong_step_type", _l("This step does not take a reflection."))
-    config = parse_step_config(item.step.type.value, item.step.config)
-    assert isinstance(config, ReflectionConfig)  # noqa: S101 - narrowed by the step type
-    body = text.strip()
-    if len(body) < config.min_length:
-        raise JourneyError(
-            "reflection_too_short",
-            _l(
-                "Write at least %(count)d characters (you wrote %(written)d).",
-                count=config.min_length,
-                written=len(body),
-            ),
-        )
-    if len(body) > 20_000:
-        raise JourneyError(
-            "reflection_too_long", _l("Keep the reflection under 20,000 characters.")
-        )
-    reflection = session.scalars(
-        select(Reflection).where(
-            Reflection.enrollment_id == state.enrollment.id, Reflection.step_id == item.step.id
-        )
-    ).first()
-    if reflection is None:
-        reflection = Reflection(enrollment_id=state.enrollment.id, step_id=item.step.id, body=body)
-        session.add(reflection)
-    else:
-        reflection.body = body
-    events = JourneyEvents(session, Scene.load(session, state.enrollment))
-    before = state.percent
-    progress_row(session, state, item)
-    events.commented(item.step, item.section, len(body))
-    complete_step(item, events)
-    touch(state, item.step)
-    after_progress(state, events, before, item)
-    events.flush()
-    session.commit()
-    return reflection
-
-
-def attempts_used(session: Session, state: JourneyState, step: Step) -> int:
-    latest = latest_attempt(session, state, step)
-    return latest.number if latest is not None else 0
-
-
-def latest_attempt(session: Session, state: JourneyState, step: Step) -> QuizAttempt | None:
-    return session.scalars(
-        select(QuizAttempt)
-        .where(QuizAttempt.enrollment_id == state.enrollment.id, QuizAttempt.step_id == step.id)
-        .order_by(QuizAttempt.number.desc())
-        .limit(1)
-    ).first()
-
-
-def submit_quiz(
-    session: Session, state: JourneyState, key: str, answers: dict[str, list[str]]
-) -> tuple[Grade, QuizAttempt]:
-    item = state.step(key)
-    if item.step.type != StepType.KNOWLEDGE_CHECK:
-        raise JourneyError("wrong_step_type", _l("This step is not a knowledge check."))
-    config = parse_step_config(item.step.type.value, item.step.config)
-    assert isinstance(config, KnowledgeCheckConfig)  # noqa: S101 - narrowed by the step type
-    used = attempts_used(session, state, item.step)
-    if config.max_attempts is not None and used >= config.max_attempts:
-        raise JourneyConflictError(
-            "no_attempts_left",
-            _l("You have used all %(count)d attempts at this knowledge check.", count=used),
-        )
-    result = grade(config, answers)
-    unanswered = [
-        q for q, r in zip(config.questions, result.questions, strict=True) if not r.answered
-    ]
-    if unanswered:
-        raise JourneyError(
-            "answer_missing",
-            _l(
-                "Answer every question before you submit. Unanswered: %(count)d.",
-                count=len(unanswered),
-            ),
-        )
-    attempt = QuizAttempt(
-        enrollment_id=state.enrollment.id,
-        step_id=item.step.id,
-        number=used + 1,
-        answers={r.key: answers.get(r.key, []) for r in result.questions},
-        score=result.score,
-        passed=result.passed,
-    )
-    session.add(attempt)
-    events = JourneyEvents(session, Scene.load(session, state.enrollment))
-    before = state.percent
-    progress = progress_row(session, state, item)
-    progress.attempts = used + 1
-    progress.score = max(result.score, progress.score or 0.0)
-    for question, outcome in zip(config.questions, result.questions, strict=True):
-        events.answered(
-            item.step,
-            question.key,
-            question.prompt,
-            question.kind,
-            outcome.response,
-            outcome.correct,
-        )
-    events.scored(item.step, item.section, result.score, result.passed, used + 1)
-    if result.passed:
-        complete_step(item, events, result.score, True)
-    touch(state, item.step)
-    after_progress(state, events, before, item)
-    events.flush()
-    session.commit()
-    return result, attempt
-
-
-def add_reflection_comment(
-    session: Session, reflection: Reflection, author_id: int, text: str
-) -> ReflectionComment:
-    body = text.strip()
-    if not body:
-        raise JourneyError("comment_empty", _l("Write something before you send the comment."))
-    if len(body) > 10_000:
-        raise JourneyError("comment_too_long", _l("Keep the comment under 10,000 characters."))
-    comment = ReflectionComment(reflection_id=reflection.id, author_id=author_id, body=body)
-    session.add(comment)
-    return comment
-
-
-def practice_config(step: Step) -> PracticeConfig:
-    config = parse_step_config(step.type.value, step.config)
-    if not isinstance(config, PracticeConfig):
-        raise JourneyError("wrong_step_type", _l("This step is not a practice task."))
-    return config

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lti_tool.db import get_session
-from lti_tool.journeys import assignments, player
+from lti_tool.journeys import assignments, player, submissions
 from lti_tool.journeys.content import KnowledgeCheckConfig, parse_step_config
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
 from lti_tool.journeys.evidence import Upload, list_evidence, submit_evidence
@@ -115,8 +115,8 @@ def _step_page(
         extra["reflection"] = reflection
         extra["comments"] = _comments(reflection) if reflection else []
     elif item.step.type == StepType.KNOWLEDGE_CHECK:
-        extra["attempts_used"] = player.attempts_used(session, state, item.step)
-        attempt = player.latest_attempt(session, state, item.step)
+        extra["attempts_used"] = submissions.attempts_used(session, state, item.step)
+        attempt = submissions.latest_attempt(session, state, item.step)
         if attempt is not None and isinstance(config, KnowledgeCheckConfig):
             extra["last_attempt"] = attempt
             last_grade = grade(config, attempt.answers)
@@ -164,7 +164,7 @@ def _comments(reflection: Reflection) -> list[tuple[ReflectionComment, Person]]:
 @require_launch()
 def show_step(slug: str, key: str) -> ResponseReturnValue:
     state = _state(slug)
-    player.open_step(get_session(), state, key)
+    submissions.open_step(get_session(), state, key)
     return _step_page(state, key, saved=request.args.get("saved"))
 
 
@@ -174,14 +174,14 @@ def _guarded(slug: str, key: str, action: str) -> ResponseReturnValue:
     session = get_session()
     try:
         if action == "reflection":
-            player.submit_reflection(session, state, key, request.form.get("text", ""))
+            submissions.submit_reflection(session, state, key, request.form.get("text", ""))
         elif action == "quiz":
             answers = {
                 name[2:]: request.form.getlist(name)
                 for name in request.form
                 if name.startswith("q-")
             }
-            _grade, attempt = player.submit_quiz(session, state, key, answers)
+            _grade, attempt = submissions.submit_quiz(session, state, key, answers)
             return redirect(
                 url_with_token("player.show_step", slug=slug, key=key, attempt=attempt.number)
                 + "#result",
@@ -204,7 +204,7 @@ def _guarded(slug: str, key: str, action: str) -> ResponseReturnValue:
                 raise JourneyNotFoundError(
                     "reflection_missing", _("Write your reflection before you comment on it.")
                 )
-            player.add_reflection_comment(
+            submissions.add_reflection_comment(
                 session, reflection, state.enrollment.person_id, request.form.get("text", "")
             )
             session.commit()
