@@ -40,6 +40,8 @@ def landing() -> ResponseReturnValue:
         # A learner's link to a journey opens the journey itself.
         return redirect(url_with_token("player.overview", slug=linked.journey.slug), 303)
     view = load_landing(get_read_session(), identity)
+    # Assignments can only name published journeys: without any, there is nothing to list.
+    offered = choosable(get_read_session(), identity) if linked is None else []
     g.no_store = True
     return render_template(
         "home/landing.html",
@@ -47,8 +49,8 @@ def landing() -> ResponseReturnValue:
         view=view,
         staff=staff,
         linked=linked,
-        mine=journeys_for(get_read_session(), identity) if linked is None else [],
-        choosable=choosable(get_read_session(), identity) if linked is None else [],
+        mine=journeys_for(get_read_session(), identity) if offered else [],
+        choosable=offered,
         members=list_members(get_read_session(), identity) if staff else [],
     )
 
