@@ -333,6 +333,11 @@ def _state_key(state: str) -> str:
     return "login-state-" + hashlib.sha256(state.encode()).hexdigest()
 
 
+def deep_linking_key(launch_id: str) -> str:
+    """Where a deep-linking request's claims wait for the tool's response (single use)."""
+    return f"deep-linking:{launch_id}"
+
+
 class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionService, NoCookies]):
     """pylti1p3's launch with our state, nonce, signature and key handling."""
 
@@ -354,6 +359,7 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
             requests_session=_UNUSED_HTTP,
         )
         self._store = store
+        self._data_ttl = data_ttl_seconds
         self._key_cache = key_cache
         self._leeway = leeway_seconds
         self._login_state: dict[str, Any] | None = None
@@ -528,5 +534,7 @@ class ToolMessageLaunch(MessageLaunch[FormRequest, DatabaseToolConf, SessionServ
         kept on the context and resource link by the provisioning instead.
         """
         if self._jwt["body"].get(CLAIM + "message_type") == DEEP_LINKING_REQUEST:
-            self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
+            self._store.put(
+                deep_linking_key(self._launch_id), dict(self._jwt["body"]), self._data_ttl
+            )
         return self

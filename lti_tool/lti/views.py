@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from lti_tool.db import get_session
 from lti_tool.lti import keys
+from lti_tool.lti.adapter import DEEP_LINKING_REQUEST
 from lti_tool.lti.launches import handle_launch, handle_login, login_params
 from lti_tool.lti.runtime import get_runtime
 from lti_tool.lti.session_token import COOKIE, PARAM
@@ -35,8 +36,10 @@ def launch() -> ResponseReturnValue:
     """Validate the platform's id_token, then continue on a cookie-less page with a session token."""
     runtime = get_runtime()
     result = handle_launch(get_session(), runtime, request)
+    # A deep-linking request opens the journey picker; every other launch the landing page.
+    page = "picker.pick" if result.message_type == DEEP_LINKING_REQUEST else "home.landing"
     response = make_response(
-        redirect(url_for("home.landing", _external=False) + f"?{PARAM}={result.token}", code=303)
+        redirect(url_for(page, _external=False) + f"?{PARAM}={result.token}", code=303)
     )
     secure = runtime.settings.base_url.startswith("https://")
     # The token also goes in a cookie where the browser keeps one; pages never depend on it.
