@@ -9,6 +9,7 @@ from lti_tool.db import get_session
 from lti_tool.lti import keys
 from lti_tool.lti.adapter import DEEP_LINKING_REQUEST
 from lti_tool.lti.launches import handle_launch, handle_login, login_params
+from lti_tool.lti.platform_config import canvas_developer_key
 from lti_tool.lti.runtime import get_runtime
 from lti_tool.lti.session_token import COOKIE, PARAM
 
@@ -68,3 +69,9 @@ def jwks() -> ResponseReturnValue:
     response = jsonify(document)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@bp.get("/config/canvas.json")
+def canvas_config() -> ResponseReturnValue:
+    """The developer-key JSON an administrator pastes into Canvas."""
+    return jsonify(canvas_developer_key(get_runtime().settings.base_url))
