@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
+from lti_tool.db import get_session
 from lti_tool.demo import catalog
+from lti_tool.demo.deep_linking import (
+    CLAIM,
+    DeepLinkResponseError,
+    place_links,
+    placed_links,
+    read_response,
+    request_claims,
+)
 from lti_tool.demo.platform import DemoPlatform, launch_claims
+from lti_tool.lti import keys
 from lti_tool.lti.runtime import get_runtime
 
 bp = Blueprint("demo", __name__, url_prefix="/demo", template_folder="templates")
@@ -32,10 +42,15 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/course/<course_key>/<person_key>")
 def course_page(course_key: str, person_key: str) -> ResponseReturnValue:
+    """The course with the tool in an iframe: its default link, a placed link, or the picker."""
     course, person = catalog.course(course_key), catalog.person(person_key)
     if course is None or person is None:
         abort(404)
-    return render_template("demo/course.html", course=course, person=person)
+    links = placed_links(current_app.instance_path, course.key)
+    mode = request.args.get("mode", "")
+    if mode not in ("", "add") and not (mode.isdigit() and int(mode) <= len(links)):
+        abort(404)
+    return render_template("demo/course.html", course=course, person=person, links=links, mode=mode)
 
 
 @bp.get("/start/<course_key>/<person_key>")
@@ -47,9 +62,10 @@ def start_launch(course_key: str, person_key: str) -> ResponseReturnValue:
     platform = _platform()
     demo_org = catalog.org(course.org_slug)
     base = current_app.config["LTI_JOURNEYS_SETTINGS"].base_url
+    mode = request.args.get("mode", "")  # "add": deep linking; a number: a placed link
     fields = {
         "iss": platform.issuer,
-        "login_hint": f"{person.key}:{course.key}",
+        "login_hint": f"{person.key}:{course.key}:{mode}",
         "target_link_uri": base + "/lti/launch",
         "lti_message_hint": course.key,
         "client_id": demo_org.client_id,
@@ -74,7 +90,8 @@ def authorize() -> ResponseReturnValue:
     redirect_uri = args.get("redirect_uri", "")
     if urlsplit(redirect_uri)._replace(query="").geturl() != base + "/lti/launch":
         problems.append("redirect_uri is not the tool's registered launch URL")
-    person_key, _, course_key = (args.get("login_hint") or "").partition(":")
+    person_key, _, rest = (args.get("login_hint") or "").partition(":")
+    course_key, _, mode = rest.partition(":")
     course, person = catalog.course(course_key), catalog.person(person_key)
     if course is None or person is None:
         problems.append("login_hint names no demo person and course")
@@ -85,11 +102,48 @@ def authorize() -> ResponseReturnValue:
     claims = launch_claims(
         platform, person, course, args["nonce"], base + "/lti/launch", str(get_locale() or "sv")
     )
+    if mode == "add":
+        claims.pop(CLAIM + "resource_link")
+        claims.update(
+            request_claims(
+                course,
+                base
+                + url_for("demo.deep_link_return", course_key=course.key, person_key=person.key),
+            )
+        )
+    elif mode.isdigit():
+        link = next(
+            (
+                x
+                for x in placed_links(current_app.instance_path, course.key)
+                if x.number == int(mode)
+            ),
+            None,
+        )
+        if link is not None:
+            claims[CLAIM + "resource_link"] = {"id": link.resource_link_id, "title": link.title}
+            claims[CLAIM + "custom"] = {**claims[CLAIM + "custom"], **link.custom}
     fields = {"id_token": platform.id_token(claims), "state": args["state"]}
     # The demo platform runs in this process: hand its keys to the tool's cache directly, which
     # also spares a single-threaded server from fetching its own JWKS over HTTP.
     get_runtime().key_cache.prime(platform.base_url + "/demo/jwks", platform.jwks())
     return render_template("demo/autopost.html", action=redirect_uri, fields=fields)
+
+
+@bp.post("/deep-link-return/<course_key>/<person_key>")
+def deep_link_return(course_key: str, person_key: str) -> ResponseReturnValue:
+    """The platform's deep_link_return_url: verify the tool's response and place its links."""
+    course, person = catalog.course(course_key), catalog.person(person_key)
+    if course is None or person is None:
+        abort(404)
+    try:
+        items = read_response(
+            request.form.get("JWT", ""), keys.jwks(get_session()), course, _platform().issuer
+        )
+    except DeepLinkResponseError as exc:
+        return render_template("demo/auth_error.html", problems=[str(exc)]), 400
+    added = place_links(current_app.instance_path, course.key, items)
+    return render_template("demo/placed.html", course=course, person=person, added=added)
 
 
 @bp.get("/jwks")

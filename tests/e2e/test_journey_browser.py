@@ -184,6 +184,44 @@ def test_author_edits_a_step_and_previews_it(
     _screenshot(browser, artifacts_dir, "author-step-preview")
 
 
+def test_instructor_places_a_journey_with_deep_linking(
+    browser: Any, tool_server: ToolServer, artifacts_dir: Path, axe_source: str
+) -> None:
+    browser.switch_to.default_content()
+    browser.get(tool_server.url("/demo/course/sodervik-ledarskap/instructor?mode=add"))
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        ec.frame_to_be_available_and_switch_to_it((By.CSS_SELECTOR, "iframe.demo-frame"))
+    )
+    wait_for(browser, tool_server, "h1#picker-title")
+    check_accessibility(browser, axe_source, "journey picker")
+    browser.find_element(
+        By.XPATH, "//label[contains(., 'Collegial learning in your teaching team')]/input"
+    ).click()
+    _screenshot(browser, artifacts_dir, "deep-linking-picker")
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.CSS_SELECTOR, "form[method=post] .actions button").click()
+    WebDriverWait(browser, WAIT_SECONDS).until(ec.staleness_of(old))
+    # The browser posts the signed response to the demo platform, which places the link.
+    placed = wait_for(browser, tool_server, "h1#placed-title")
+    assert placed.text
+    link = browser.find_element(By.CSS_SELECTOR, "section ul a")
+    assert link.text == "Collegial learning in your teaching team"
+    link.click()  # opens the course page with the new link (target _top)
+    browser.switch_to.default_content()
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda b: "mode=1" in b.current_url or "mode=" in b.current_url
+    )
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        ec.frame_to_be_available_and_switch_to_it((By.CSS_SELECTOR, "iframe.demo-frame"))
+    )
+    wait_for(browser, tool_server, "h1#who")
+    assert (
+        "Collegial learning in your teaching team"
+        in browser.find_element(By.CSS_SELECTOR, "section[aria-labelledby='journey']").text
+    )
+    _screenshot(browser, artifacts_dir, "deep-linking-placed-link")
+
+
 def _screenshot(browser: Any, directory: Path, name: str) -> None:
     browser.execute_script("window.scrollTo(0, 0)")
     assert browser.save_screenshot(str(directory / f"{name}.png"))
