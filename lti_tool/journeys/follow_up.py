@@ -30,12 +30,12 @@ from lti_tool.journeys.player import JourneyState, descriptors, load_state
 from lti_tool.journeys.submissions import add_reflection_comment
 from lti_tool.lti.roles import ToolRole
 from lti_tool.lti.session_token import LaunchIdentity
-from lti_tool.tenancy.models import Membership, Person
+from lti_tool.tenancy.models import Context, Membership, Person, RosterMember
 
 
 @dataclass
 class LearnerRow:
-    person_id: int
+    person_id: int | None  # None: on the platform's roster, never launched the tool
     name: str
     enrollment_id: int | None = None
     completed: bool = False
@@ -57,6 +57,8 @@ class CourseProgress:
     total_learners: int = 0
     completed: int = 0
     started: int = 0
+    roster_service: bool = False
+    roster_fetched_at: datetime | None = None
 
 
 PAGE_SIZE = 100
@@ -85,6 +87,7 @@ def course_progress(
             Person.family_name,
             Person.email,
             Membership.tool_roles,
+            Person.sub,
         )
         .join(Person, Person.id == Membership.person_id)
         .where(
@@ -94,11 +97,24 @@ def course_progress(
     ).all()
     learners = [
         LearnerRow(person_id=pid, name=_name(name, given, family, email))
-        for pid, name, given, family, email, roles in members
+        for pid, name, given, family, email, roles, _sub in members
         if ToolRole.LEARNER.value in (roles or [])
     ]
+    launched = {row[6] for row in members}
+    context = session.get(Context, identity.context_id)
+    # The platform's roster adds the learners who never opened the tool.
+    for sub, name, email, roles in session.execute(
+        select(
+            RosterMember.sub, RosterMember.name, RosterMember.email, RosterMember.tool_roles
+        ).where(
+            RosterMember.context_id == identity.context_id,
+            RosterMember.organization_id == identity.organization_id,
+        )
+    ):
+        if sub not in launched and ToolRole.LEARNER.value in (roles or []):
+            learners.append(LearnerRow(person_id=None, name=name or email or ""))
     learners.sort(key=lambda r: (r.name or "~").casefold())
-    by_person = {row.person_id: row for row in learners}
+    by_person = {row.person_id: row for row in learners if row.person_id is not None}
     for eid, pid, completed_at, last in session.execute(
         select(
             Enrollment.id,
@@ -135,6 +151,8 @@ def course_progress(
         total_learners=len(learners),
         completed=sum(1 for r in learners if r.completed),
         started=sum(1 for r in learners if r.enrollment_id is not None),
+        roster_service=bool(context is not None and context.nrps_url),
+        roster_fetched_at=context.roster_fetched_at if context is not None else None,
     )
 
 

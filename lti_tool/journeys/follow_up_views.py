@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -16,11 +18,16 @@ from lti_tool.journeys.markdown import render_markdown, render_plain
 from lti_tool.journeys.models import Evidence, QuizAttempt, Reflection, ReflectionComment
 from lti_tool.journeys.player_views import evidence_response
 from lti_tool.launch_session import launch_identity, require_launch, url_with_token
+from lti_tool.lti import keys
 from lti_tool.lti.roles import ToolRole
-from lti_tool.tenancy.models import Person
+from lti_tool.lti.runtime import get_runtime
+from lti_tool.lti.services import ServiceError
+from lti_tool.tenancy import roster
+from lti_tool.tenancy.models import Context, Person
 
 bp = Blueprint("follow_up", __name__, url_prefix="/courses/<int:context_id>/journeys/<slug>")
 attach_labels(bp)
+log = logging.getLogger(__name__)
 
 STAFF = (ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.ADMIN)
 
@@ -39,6 +46,37 @@ def course_progress(context_id: int, slug: str) -> ResponseReturnValue:
     return render_template(
         "journeys/follow_up/progress.html", progress=progress, context_id=context_id, slug=slug
     )
+
+
+@bp.post("/roster")
+@require_launch(*STAFF)
+def refresh_roster(context_id: int, slug: str) -> ResponseReturnValue:
+    """Fetch the course's members from the platform (NRPS) now."""
+    session = get_session()
+    runtime = get_runtime()
+    context = session.get(Context, context_id)
+    if context is None or context.organization_id != launch_identity().organization_id:
+        raise JourneyNotFoundError("course_not_found", _("That course does not exist."))
+    try:
+        count = roster.refresh_roster(
+            session, context, roster.access_tokens(), keys.signing_key(session, runtime.box)
+        )
+    except ServiceError as exc:
+        session.rollback()
+        log.warning("roster of context %s not fetched: %s", context_id, exc)
+        raise JourneyError(
+            "roster_unavailable",
+            _(
+                "The course roster could not be fetched from the learning platform. The table "
+                "shows those who have opened the tool. (%(reason)s)",
+                reason=str(exc),
+            ),
+            502,
+        ) from None
+    url = url_with_token(
+        "follow_up.course_progress", context_id=context_id, slug=slug, roster=count
+    )
+    return redirect(url, 303)
 
 
 def _learner_page(

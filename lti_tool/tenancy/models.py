@@ -90,6 +90,9 @@ class Context(Base):
     title: Mapped[str | None] = mapped_column(String(500))
     label: Mapped[str | None] = mapped_column(String(255))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # The platform's Names and Role Provisioning Service for this course, from the launch.
+    nrps_url: Mapped[str | None] = mapped_column(String(1000))
+    roster_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -131,6 +134,22 @@ class Membership(Base):
 
     person: Mapped[Person] = relationship()
     context: Mapped[Context] = relationship()
+
+
+class RosterMember(Base):
+    """A member of a course as the platform's roster (NRPS) lists it, launched or not."""
+
+    __tablename__ = "roster_members"
+    __table_args__ = (UniqueConstraint("context_id", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("contexts.id", ondelete="CASCADE"))
+    sub: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    tool_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEvent(Base):

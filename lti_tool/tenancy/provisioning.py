@@ -53,7 +53,11 @@ _UPSERTS: dict[type[Base], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ..
         ("last_launch_at",),
         ("name", "given_name", "family_name", "email", "locale"),
     ),
-    Context: (("registration_id", "context_id"), ("updated_at",), ("title", "label", "unit_id")),
+    Context: (
+        ("registration_id", "context_id"),
+        ("updated_at",),
+        ("title", "label", "unit_id", "nrps_url"),
+    ),
     ResourceLink: (("context_id", "resource_link_id"), ("updated_at",), ("title", "journey_slug")),
     Membership: (("person_id", "context_id"), ("tool_roles", "lti_roles", "last_launch_at"), ()),
     Unit: (("organization_id", "name"), ("name",), ()),
@@ -149,7 +153,14 @@ def provision_launch(
     membership: Membership | None = None
     if isinstance(context_claim, dict) and _text(context_claim.get("id"), 255):
         context, link = _context_and_link(
-            session, registration, deployment, context_claim, unit, link_claim, custom
+            session,
+            registration,
+            deployment,
+            context_claim,
+            unit,
+            link_claim,
+            custom,
+            _nrps_url(claims),
         )
         raw_roles = claims.get(CLAIM + "roles") or []
         membership = _upsert(
@@ -180,6 +191,15 @@ def _unit_for(session: Session, org_id: int, name: str | None) -> Unit | None:
     return _upsert(session, Unit, {"organization_id": org_id, "name": name, "created_at": utcnow()})
 
 
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+
+
+def _nrps_url(claims: dict[str, Any]) -> str | None:
+    service = claims.get(NRPS_CLAIM)
+    url = service.get("context_memberships_url") if isinstance(service, dict) else None
+    return _text(url, 1000) if isinstance(url, str) and url.startswith("http") else None
+
+
 def _context_and_link(
     session: Session,
     registration: RegistrationInfo,
@@ -188,6 +208,7 @@ def _context_and_link(
     unit: Unit | None,
     link_claim: dict[str, Any],
     custom: dict[str, Any],
+    nrps_url: str | None = None,
 ) -> tuple[Context, ResourceLink | None]:
     """The launch's context and resource link: read together, written only if missing or changed."""
     context_id = _text(claim.get("id"), 255) or ""
@@ -204,6 +225,7 @@ def _context_and_link(
         or (title and title != context.title)
         or (label and label != context.label)
         or (unit is not None and unit.id != context.unit_id)
+        or (nrps_url and nrps_url != context.nrps_url)
     ):
         now = utcnow()
         context = _upsert(
@@ -217,6 +239,7 @@ def _context_and_link(
                 "title": title,
                 "label": label,
                 "unit_id": unit.id if unit is not None else None,
+                "nrps_url": nrps_url,
                 "created_at": now,
                 "updated_at": now,
             },

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -44,6 +45,10 @@ class TestPlatform:
         self.signing_key = PlatformKey()
         self.keys = [self.signing_key]
         self.jwks_requests = 0
+        # LTI Advantage services: the token URL and a Names and Roles roster of two pages.
+        self.token_requests: list[dict[str, str]] = []
+        self.roster: list[dict[str, Any]] = []
+        self.refuse_tokens = False
         self._server: ThreadingHTTPServer | None = None
 
     # --- the JWKS server ---------------------------------------------------------------------
@@ -53,11 +58,49 @@ class TestPlatform:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/jwks"
 
+    @property
+    def base_url(self) -> str:
+        return self.jwks_url.removesuffix("/jwks")
+
     def start(self) -> None:
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
+            def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+                body = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(length).decode()))
+                if self.path != "/token":
+                    self.send_error(404)
+                    return
+                platform.token_requests.append(form)
+                if platform.refuse_tokens or form.get("grant_type") != "client_credentials":
+                    self._json(400, {"error": "invalid_client"})
+                    return
+                token = f"token-{len(platform.token_requests)}"
+                self._json(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+
             def do_GET(self) -> None:
+                if self.path.startswith("/nrps"):
+                    if not (self.headers.get("Authorization") or "").startswith("Bearer token-"):
+                        self._json(401, {"error": "unauthorized"})
+                        return
+                    half = len(platform.roster) // 2
+                    if self.path == "/nrps":
+                        link = f'<{platform.base_url}/nrps?page=2>; rel="next"'
+                        self._json(200, {"members": platform.roster[:half]}, {"Link": link})
+                    else:
+                        self._json(200, {"members": platform.roster[half:]})
+                    return
                 if self.path != "/jwks":
                     self.send_error(404)
                     return

@@ -1,0 +1,147 @@
+"""Calling the platform's LTI Advantage services: OAuth2 access tokens and Names and Roles.
+
+Access tokens come from the platform's token URL by ``client_credentials`` with a
+``private_key_jwt`` assertion signed by the tool's key, and are kept per registration and scope set
+until shortly before they expire. Each registration has its own cache key: on Canvas many client
+ids share one issuer, and one organisation's token must never serve another.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import requests
+
+from lti_tool.lti.keys import SigningKey
+
+TIMEOUT_SECONDS = 10.0
+MAX_PAGES = 200
+NRPS_MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+
+
+class ServiceError(Exception):
+    """A platform service could not be used; the message says what the platform answered."""
+
+
+@dataclass(frozen=True)
+class ServiceRegistration:
+    id: int
+    client_id: str
+    token_url: str
+    audience: str | None
+
+
+class AccessTokens:
+    """Access tokens per (registration, scopes), reused until 60 s before they expire."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[int, tuple[str, ...]], tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self._http = requests.Session()
+
+    def get(
+        self, registration: ServiceRegistration, scopes: tuple[str, ...], key: SigningKey
+    ) -> str:
+        cache_key = (registration.id, tuple(sorted(scopes)))
+        with self._lock:
+            cached = self._tokens.get(cache_key)
+            if cached and cached[1] > time.monotonic():
+                return cached[0]
+        now = int(time.time())
+        assertion = jwt.encode(
+            {
+                "iss": registration.client_id,
+                "sub": registration.client_id,
+                "aud": registration.audience or registration.token_url,
+                "iat": now,
+                "exp": now + 300,
+                "jti": uuid.uuid4().hex,
+            },
+            key.private_pem,
+            algorithm=key.alg,
+            headers={"kid": key.kid},
+        )
+        try:
+            response = self._http.post(
+                registration.token_url,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_assertion_type": (
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                    ),
+                    "client_assertion": assertion,
+                    "scope": " ".join(scopes),
+                },
+                timeout=TIMEOUT_SECONDS,
+            )
+        except requests.RequestException as exc:
+            raise ServiceError(f"The platform's token URL could not be reached: {exc}.") from exc
+        body = _json(response)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if response.status_code != 200 or not isinstance(token, str):
+            raise ServiceError(
+                f"The platform refused an access token (HTTP {response.status_code}): "
+                f"{_reason(body)}"
+            )
+        lifetime = body.get("expires_in", 3600)
+        expires = (
+            time.monotonic()
+            + max(float(lifetime) if isinstance(lifetime, int | float) else 3600.0, 120.0)
+            - 60
+        )
+        with self._lock:
+            self._tokens[cache_key] = (token, expires)
+        return token
+
+    def forget(self, registration_id: int) -> None:
+        with self._lock:
+            for cache_key in [k for k in self._tokens if k[0] == registration_id]:
+                del self._tokens[cache_key]
+
+    def fetch_members(self, url: str, token: str) -> list[dict[str, Any]]:
+        """Every member of a course from NRPS, following ``Link: rel="next"`` pages."""
+        members: list[dict[str, Any]] = []
+        next_url: str | None = url
+        for _ in range(MAX_PAGES):
+            if next_url is None:
+                return members
+            try:
+                response = self._http.get(
+                    next_url,
+                    headers={"Authorization": f"Bearer {token}", "Accept": NRPS_MEDIA_TYPE},
+                    timeout=TIMEOUT_SECONDS,
+                )
+            except requests.RequestException as exc:
+                raise ServiceError(f"The course roster could not be fetched: {exc}.") from exc
+            body = _json(response)
+            if response.status_code != 200 or not isinstance(body, dict):
+                raise ServiceError(
+                    f"The platform refused the course roster (HTTP {response.status_code}): "
+                    f"{_reason(body)}"
+                )
+            page = body.get("members")
+            if isinstance(page, list):
+                members.extend(m for m in page if isinstance(m, dict))
+            next_url = response.links.get("next", {}).get("url")
+        raise ServiceError(f"The course roster has more than {MAX_PAGES} pages.")
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _reason(body: Any) -> str:
+    if isinstance(body, dict):
+        for field in ("error_description", "error", "message"):
+            if isinstance(body.get(field), str):
+                return str(body[field])[:300]
+    return "no reason given"
