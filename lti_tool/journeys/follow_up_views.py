@@ -8,6 +8,7 @@ from flask import Blueprint, Response, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lti_tool.db import get_session
 from lti_tool.journeys import follow_up, player
@@ -38,14 +39,39 @@ def course_progress(context_id: int, slug: str) -> ResponseReturnValue:
     identity = launch_identity()
     session = get_session()
     journey = player.find_published_journey(session, identity, slug)
+    roster_error = _first_roster(session, context_id)
     page = request.args.get("page", "1")
     progress = follow_up.course_progress(
         session, identity, journey, int(page) if page.isdigit() else 1
     )
     g.no_store = True
     return render_template(
-        "journeys/follow_up/progress.html", progress=progress, context_id=context_id, slug=slug
+        "journeys/follow_up/progress.html",
+        progress=progress,
+        context_id=context_id,
+        slug=slug,
+        roster_error=roster_error,
     )
+
+
+def _first_roster(session: Session, context_id: int) -> str | None:
+    """Fetch the roster on the first visit of a course whose platform offers one.
+
+    Later visits use what was fetched (the page has a button to fetch it again), so only the
+    first page view waits for the platform. Returns why it failed, if it did.
+    """
+    context = session.get(Context, context_id)
+    if context is None or not context.nrps_url or context.roster_fetched_at is not None:
+        return None
+    try:
+        roster.refresh_roster(
+            session, context, roster.access_tokens(), keys.signing_key(session, get_runtime().box)
+        )
+    except ServiceError as exc:
+        session.rollback()
+        log.warning("roster of context %s not fetched: %s", context_id, exc)
+        return str(exc)
+    return None
 
 
 @bp.post("/roster")

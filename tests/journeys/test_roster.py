@@ -125,3 +125,34 @@ def test_learners_cannot_fetch_the_roster(
         f"/courses/{_course(app)}/journeys/digital-kompetens/roster", data={"lt": token}
     )
     assert response.status_code == 403
+
+
+def test_the_first_visit_of_the_table_fetches_the_roster(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    roster_platform: TestPlatform,
+    published_journey: Journey,
+) -> None:
+    token = _teacher(launcher, roster_platform)
+    url = f"/courses/{_course(app)}/journeys/digital-kompetens"
+    first = client.get(url, query_string={"lt": token}).get_data(as_text=True)
+    assert "Nils Nykomling" in first
+    client.get(url, query_string={"lt": token})
+    assert len(roster_platform.token_requests) == 1  # later visits use the kept roster
+
+
+def test_a_failing_first_fetch_still_shows_the_table_with_the_reason(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    roster_platform: TestPlatform,
+    published_journey: Journey,
+) -> None:
+    roster_platform.refuse_tokens = True
+    token = _teacher(launcher, roster_platform)
+    page = client.get(
+        f"/courses/{_course(app)}/journeys/digital-kompetens", query_string={"lt": token}
+    )
+    assert page.status_code == 200
+    assert "invalid_client" in page.get_data(as_text=True)
