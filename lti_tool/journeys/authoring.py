@@ -249,6 +249,10 @@ def publish(session: Session, journey: Journey) -> JourneyVersion:
     return version
 
 
+# The text a learner meets first in each step type (a knowledge check is checked by its model).
+_MAIN_TEXT = {"content": "body", "reflection": "prompt", "practice": "instructions"}
+
+
 def publish_problems(version: JourneyVersion) -> list[str]:
     """What stops a draft from being published, as sentences for the author."""
     problems: list[str] = []
@@ -267,6 +271,13 @@ def publish_problems(version: JourneyVersion) -> list[str]:
                         problem=_first_error(exc),
                     )
                 )
+            )
+            continue
+        # A new step starts empty; learners must not meet a step with nothing in it.
+        text_field = _MAIN_TEXT.get(step.type.value)
+        if text_field and not str(step.config.get(text_field, "")).strip():
+            problems.append(
+                str(_l("The step “%(title)s” has no text yet: write it.", title=step.title))
             )
     return problems
 

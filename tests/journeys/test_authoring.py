@@ -88,3 +88,16 @@ def test_a_shared_journey_can_be_copied_by_another_organisation(
         assert copy.organization_id == other.id
         draft = authoring.current_draft(session, copy)
         assert draft is not None and draft.title == sample_document().title
+
+
+def test_a_step_without_text_blocks_publishing(app: Flask, registration: Registration) -> None:
+    empty_body = sample_document().model_dump()
+    empty_body["sections"][0]["steps"][0]["content"]["body"] = "  "
+    with get_database(app).session() as session:
+        journey = authoring.create_journey(
+            session,
+            registration.organization_id,
+            sample_document(sections=empty_body["sections"]),
+        )
+        with pytest.raises(JourneyError, match="has no text yet"):
+            authoring.publish(session, journey)
