@@ -81,11 +81,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_commands(app)
 
     if settings.delivery_thread_active:
-        # Development: deliver queued xAPI statements from a thread of the serving process,
-        # started by its first request (so CLI commands and the reloader's parent never run it).
+        # Development: deliver queued xAPI statements and scores from threads of the serving
+        # process, started by its first request (so CLI commands and the reloader's parent never
+        # run them).
+        from lti_tool.cli.lti import passback_worker
         from lti_tool.cli.xapi import delivery_runner
+        from lti_tool.lti.passback import PassbackRunner
 
         app.before_request(delivery_runner(app).start_once)
+        app.before_request(PassbackRunner(passback_worker(app)).start_once)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -16,6 +16,7 @@ from lti_tool.db import utcnow
 from lti_tool.journeys.authoring import journey_by_slug, latest_published, load_published
 from lti_tool.journeys.errors import JourneyConflictError, JourneyError, JourneyNotFoundError
 from lti_tool.journeys.events import JourneyEvents, Scene
+from lti_tool.journeys.gradebook import queue_initialized, queue_journey_score
 from lti_tool.journeys.models import (
     Enrollment,
     Goal,
@@ -213,6 +214,7 @@ def enroll(session: Session, identity: LaunchIdentity, journey: Journey) -> Enro
     events = JourneyEvents(session, Scene.load(session, enrollment))
     events.initialized()
     events.flush()
+    queue_initialized(session, events.scene)
     session.commit()
     return enrollment
 
@@ -374,3 +376,4 @@ def after_progress(
     if state.complete and state.enrollment.completed_at is None:
         state.enrollment.completed_at = utcnow()
         events.completed_journey()
+    queue_journey_score(events.session, events.scene, state)

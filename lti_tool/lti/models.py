@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import Base, UTCDateTime, utcnow
@@ -89,3 +99,57 @@ class LaunchState(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ScoreState(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+class ScoreSubmission(Base):
+    """The latest score of one person on one resource link, queued for the platform's gradebook.
+
+    One row per (resource link, person): a newer score replaces a queued one (the platform keeps
+    only the latest anyway) and bumps ``revision``, so a delivery that was under way when it
+    arrived does not mark the newer score delivered. A worker leases due rows (``leased_until``)
+    instead of holding row locks while it talks to the platform, so queueing never waits on it.
+    """
+
+    __tablename__ = "lti_score_submissions"
+    __table_args__ = (
+        UniqueConstraint("resource_link_id", "person_id"),
+        Index("ix_lti_score_submissions_state_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"))
+    resource_link_id: Mapped[int] = mapped_column(
+        ForeignKey("resource_links.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    # The line item's label and resourceId, used when the tool must create the line item.
+    label: Mapped[str] = mapped_column(String(255))
+    resource_id: Mapped[str | None] = mapped_column(String(255))
+    score_given: Mapped[float | None] = mapped_column(Float)
+    score_maximum: Mapped[float] = mapped_column(Float, default=100.0)
+    activity_progress: Mapped[str] = mapped_column(String(16))
+    grading_progress: Mapped[str] = mapped_column(String(16))
+    # When the learner did what the score reflects (the AGS ``timestamp``).
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[ScoreState] = mapped_column(
+        Enum(
+            ScoreState, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+        ),
+        default=ScoreState.PENDING,
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Dead rows: the platform's reason. Pending rows: the last transient error.
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -82,12 +82,12 @@ class AccessTokens:
             )
         except requests.RequestException as exc:
             raise ServiceError(f"The platform's token URL could not be reached: {exc}.") from exc
-        body = _json(response)
+        body = json_body(response)
         token = body.get("access_token") if isinstance(body, dict) else None
         if response.status_code != 200 or not isinstance(token, str):
             raise ServiceError(
                 f"The platform refused an access token (HTTP {response.status_code}): "
-                f"{_reason(body)}"
+                f"{reason_of(body)}"
             )
         lifetime = body.get("expires_in", 3600)
         expires = (
@@ -98,6 +98,11 @@ class AccessTokens:
         with self._lock:
             self._tokens[cache_key] = (token, expires)
         return token
+
+    @property
+    def http(self) -> requests.Session:
+        """The connection pool the service calls share."""
+        return self._http
 
     def forget(self, registration_id: int) -> None:
         with self._lock:
@@ -119,11 +124,11 @@ class AccessTokens:
                 )
             except requests.RequestException as exc:
                 raise ServiceError(f"The course roster could not be fetched: {exc}.") from exc
-            body = _json(response)
+            body = json_body(response)
             if response.status_code != 200 or not isinstance(body, dict):
                 raise ServiceError(
                     f"The platform refused the course roster (HTTP {response.status_code}): "
-                    f"{_reason(body)}"
+                    f"{reason_of(body)}"
                 )
             page = body.get("members")
             if isinstance(page, list):
@@ -132,14 +137,14 @@ class AccessTokens:
         raise ServiceError(f"The course roster has more than {MAX_PAGES} pages.")
 
 
-def _json(response: requests.Response) -> Any:
+def json_body(response: requests.Response) -> Any:
     try:
         return response.json()
     except ValueError:
         return None
 
 
-def _reason(body: Any) -> str:
+def reason_of(body: Any) -> str:
     if isinstance(body, dict):
         for field in ("error_description", "error", "message"):
             if isinstance(body.get(field), str):

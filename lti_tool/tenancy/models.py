@@ -92,6 +92,11 @@ class Context(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     # The platform's Names and Role Provisioning Service for this course, from the launch.
     nrps_url: Mapped[str | None] = mapped_column(String(1000))
+    # The platform's Assignment and Grade Services for this course, from the launch: the line
+    # items URL and the scopes the platform grants (Moodle's "grade sync only" grants the score
+    # scope alone; then the resource link's own line item is the only one to use).
+    ags_lineitems_url: Mapped[str | None] = mapped_column(String(1000))
+    ags_scopes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     roster_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -112,6 +117,8 @@ class ResourceLink(Base):
     resource_link_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str | None] = mapped_column(String(500))
     journey_slug: Mapped[str | None] = mapped_column(String(100))
+    # The link's line item (from the launch's AGS claim, or found or created by the tool).
+    lineitem_url: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -56,9 +56,13 @@ _UPSERTS: dict[type[Base], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ..
     Context: (
         ("registration_id", "context_id"),
         ("updated_at",),
-        ("title", "label", "unit_id", "nrps_url"),
+        ("title", "label", "unit_id", "nrps_url", "ags_lineitems_url", "ags_scopes"),
     ),
-    ResourceLink: (("context_id", "resource_link_id"), ("updated_at",), ("title", "journey_slug")),
+    ResourceLink: (
+        ("context_id", "resource_link_id"),
+        ("updated_at",),
+        ("title", "journey_slug", "lineitem_url"),
+    ),
     Membership: (("person_id", "context_id"), ("tool_roles", "lti_roles", "last_launch_at"), ()),
     Unit: (("organization_id", "name"), ("name",), ()),
 }
@@ -161,6 +165,7 @@ def provision_launch(
             link_claim,
             custom,
             _nrps_url(claims),
+            _ags_endpoint(claims),
         )
         raw_roles = claims.get(CLAIM + "roles") or []
         membership = _upsert(
@@ -200,6 +205,36 @@ def _nrps_url(claims: dict[str, Any]) -> str | None:
     return _text(url, 1000) if isinstance(url, str) and url.startswith("http") else None
 
 
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+
+
+@dataclass(frozen=True)
+class AgsEndpoint:
+    """The launch's Assignment and Grade Services claim: scopes, line items, the link's line item."""
+
+    scopes: list[str]
+    lineitems: str | None
+    lineitem: str | None
+
+
+def _url(value: Any) -> str | None:
+    return _text(value, 1000) if isinstance(value, str) and value.startswith("http") else None
+
+
+def _ags_endpoint(claims: dict[str, Any]) -> AgsEndpoint | None:
+    service = claims.get(AGS_CLAIM)
+    if not isinstance(service, dict):
+        return None
+    scopes = service.get("scope")
+    return AgsEndpoint(
+        scopes=sorted({s for s in scopes if isinstance(s, str)})[:10]
+        if isinstance(scopes, list)
+        else [],
+        lineitems=_url(service.get("lineitems")),
+        lineitem=_url(service.get("lineitem")),
+    )
+
+
 def _context_and_link(
     session: Session,
     registration: RegistrationInfo,
@@ -209,6 +244,7 @@ def _context_and_link(
     link_claim: dict[str, Any],
     custom: dict[str, Any],
     nrps_url: str | None = None,
+    ags: AgsEndpoint | None = None,
 ) -> tuple[Context, ResourceLink | None]:
     """The launch's context and resource link: read together, written only if missing or changed."""
     context_id = _text(claim.get("id"), 255) or ""
@@ -226,6 +262,8 @@ def _context_and_link(
         or (label and label != context.label)
         or (unit is not None and unit.id != context.unit_id)
         or (nrps_url and nrps_url != context.nrps_url)
+        or (ags is not None and ags.lineitems and ags.lineitems != context.ags_lineitems_url)
+        or (ags is not None and ags.scopes != context.ags_scopes)
     ):
         now = utcnow()
         context = _upsert(
@@ -240,6 +278,8 @@ def _context_and_link(
                 "label": label,
                 "unit_id": unit.id if unit is not None else None,
                 "nrps_url": nrps_url,
+                "ags_lineitems_url": ags.lineitems if ags is not None else None,
+                "ags_scopes": ags.scopes if ags is not None else None,
                 "created_at": now,
                 "updated_at": now,
             },
@@ -248,10 +288,12 @@ def _context_and_link(
         return context, None
     link_title = _text(link_claim.get("title"))
     journey = _text(custom.get("journey"), 100)
+    lineitem = ags.lineitem if ags is not None else None
     if (
         link is None
         or (link_title and link_title != link.title)
         or (journey and journey != link.journey_slug)
+        or (lineitem and lineitem != link.lineitem_url)
     ):
         now = utcnow()
         link = _upsert(
@@ -263,6 +305,7 @@ def _context_and_link(
                 "resource_link_id": link_id,
                 "title": link_title,
                 "journey_slug": journey,
+                "lineitem_url": lineitem,
                 "created_at": now,
                 "updated_at": now,
             },

@@ -49,6 +49,11 @@ class TestPlatform:
         self.token_requests: list[dict[str, str]] = []
         self.roster: list[dict[str, Any]] = []
         self.refuse_tokens = False
+        # Assignment and Grade Services: line items by URL, the scores posted, what to answer.
+        self.lineitems: list[dict[str, Any]] = []
+        self.scores: list[dict[str, Any]] = []
+        self.score_requests: list[dict[str, str]] = []
+        self.score_status = 200
         self._server: ThreadingHTTPServer | None = None
 
     # --- the JWKS server ---------------------------------------------------------------------
@@ -76,9 +81,19 @@ class TestPlatform:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _authorized(self) -> bool:
+                if (self.headers.get("Authorization") or "").startswith("Bearer token-"):
+                    return True
+                self._json(401, {"error": "unauthorized"})
+                return False
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                form = dict(parse_qsl(self.rfile.read(length).decode()))
+                raw = self.rfile.read(length).decode()
+                if self.path.startswith("/lineitems"):
+                    self._post_ags(json.loads(raw or "{}"))
+                    return
+                form = dict(parse_qsl(raw))
                 if self.path != "/token":
                     self.send_error(404)
                     return
@@ -89,7 +104,51 @@ class TestPlatform:
                 token = f"token-{len(platform.token_requests)}"
                 self._json(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
 
+            def _post_ags(self, body: dict[str, Any]) -> None:
+                if not self._authorized():
+                    return
+                path = self.path.split("?", 1)[0]
+                if path == "/lineitems":
+                    item = {
+                        **body,
+                        "id": f"{platform.base_url}/lineitems/{len(platform.lineitems) + 1}",
+                    }
+                    platform.lineitems.append(item)
+                    self._json(201, item)
+                    return
+                if path.endswith("/scores"):
+                    platform.score_requests.append(
+                        {
+                            "path": self.path,
+                            "content_type": self.headers.get("Content-Type", ""),
+                            "authorization": self.headers.get("Authorization", ""),
+                        }
+                    )
+                    if platform.score_status >= 300:
+                        self._json(platform.score_status, {"error": "refused by the test platform"})
+                        return
+                    platform.scores.append({**body, "lineitem": path.removesuffix("/scores")})
+                    self.send_response(platform.score_status)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_error(404)
+
             def do_GET(self) -> None:
+                if self.path.startswith("/lineitems"):
+                    if not self._authorized():
+                        return
+                    query = dict(parse_qsl(self.path.partition("?")[2]))
+                    wanted = query.get("resource_link_id")
+                    self._json(
+                        200,
+                        [
+                            i
+                            for i in platform.lineitems
+                            if wanted is None or i.get("resourceLinkId") == wanted
+                        ],
+                    )
+                    return
                 if self.path.startswith("/nrps"):
                     if not (self.headers.get("Authorization") or "").startswith("Bearer token-"):
                         self._json(401, {"error": "unauthorized"})
