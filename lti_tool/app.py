@@ -60,12 +60,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     errors.init_app(app)
 
+    from lti_tool.admin.views import bp as admin_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.journeys.web import register_journey_blueprints
     from lti_tool.lti.views import bp as lti_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(admin_bp)
     register_journey_blueprints(app)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp

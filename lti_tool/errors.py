@@ -46,6 +46,17 @@ def _explanations() -> dict[str, str]:
         "missing_issuer": _("The login request did not say which platform it came from."),
         "missing_login_hint": _("The login request is missing its login hint."),
         "bad_target": _("The login request points to another site."),
+        "registration_link_expired": _("This registration URL has expired."),
+        "registration_link_invalid": _("This registration URL is not valid."),
+        "registration_link_used": _("This registration URL has already been used."),
+        "registration_request_invalid": _(
+            "The learning platform's registration request is incomplete."
+        ),
+        "platform_configuration_invalid": _(
+            "The learning platform's configuration does not follow the LTI standard."
+        ),
+        "platform_unreachable": _("The tool could not reach the learning platform."),
+        "registration_refused": _("The learning platform did not accept the registration."),
         "session_missing": _("Open this page from your course in the learning platform."),
         "session_expired": _("Your session has expired. Open the tool again from your course."),
         "session_invalid": _("Your session is not valid. Open the tool again from your course."),

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
 from lti_tool.lti import registrations
+from lti_tool.lti.dynamic_registration import registration_link
 from lti_tool.lti.models import Deployment, Registration
 from lti_tool.tenancy.services import get_organization
 
@@ -26,6 +27,7 @@ def _registration_dict(r: Registration) -> dict[str, Any]:
         "auth_audience": r.auth_audience,
         "keyset_url": r.keyset_url,
         "auto_approve_deployments": r.auto_approve_deployments,
+        "approve_first_deployment": r.approve_first_deployment,
         "tool_login_url": f"{base}/lti/login/{r.id}",
         "deployments": [_deployment_dict(d) for d in r.deployments],
     }
@@ -101,6 +103,40 @@ def platform_add(
         )
         click.echo(f"Tool launch (redirect) URL: {settings.base_url}/lti/launch")
         click.echo(f"Tool JWKS URL: {settings.base_url}/lti/jwks")
+
+
+@platform_group.command(
+    "registration-url",
+    help="Print an expiring LTI Dynamic Registration URL that registers a platform for an "
+    "organisation (paste it into Moodle's Tool URL or Canvas's LTI Registration).",
+)
+@click.option("--org", "org_slug", required=True, help="Organisation the platform belongs to.")
+@click.option(
+    "--hours",
+    type=click.FloatRange(0.1, 24 * 14),
+    default=24.0,
+    show_default=True,
+    help="How long the URL stays valid; it works once.",
+)
+@json_option
+@clear_errors
+def platform_registration_url(org_slug: str, hours: float, as_json: bool) -> None:
+    settings = current_app.config["LTI_JOURNEYS_SETTINGS"]
+    with admin_session() as session:
+        org = get_organization(session, org_slug)
+        link = registration_link(settings.base_url, settings.effective_secret_key, org, hours)
+    if as_json:
+        echo_json(
+            {"url": link.url, "organization": org.slug, "expires_at": link.expires_at.isoformat()}
+        )
+        return
+    click.echo(link.url)
+    click.echo(
+        f"Registers one platform for {org.slug}; valid once, until "
+        f"{link.expires_at:%Y-%m-%d %H:%M} UTC. Moodle: Site administration > Plugins > "
+        "External tool > Manage tools > Tool URL > Add LTI Advantage. Canvas: Admin > "
+        "Developer Keys > + Developer Key > + LTI Registration."
+    )
 
 
 @platform_group.command("list", help="List platform registrations.")

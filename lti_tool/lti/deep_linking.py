@@ -38,7 +38,8 @@ class DeepLinkingRequest:
     accept_types: tuple[str, ...]
     accept_multiple: bool
     targets: tuple[str, ...]
-    data: str | None
+    # Opaque to the tool and echoed as sent: a string in most platforms, any JSON in some.
+    data: Any
     offers_grades: bool
 
     @classmethod
@@ -62,7 +63,7 @@ class DeepLinkingRequest:
             targets=tuple(
                 str(t) for t in settings.get("accept_presentation_document_targets") or ()
             ),
-            data=data if isinstance(data, str) else None,
+            data=data,
             offers_grades=isinstance(claims.get(AGS_ENDPOINT), dict),
         )
 

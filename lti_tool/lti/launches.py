@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from lti_tool.lti.adapter import (
     build_login_redirect,
 )
 from lti_tool.lti.errors import DeploymentPendingError, LaunchError
-from lti_tool.lti.models import Deployment, DeploymentStatus
+from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
 from lti_tool.lti.roles import map_roles
 from lti_tool.lti.runtime import LtiRuntime
 from lti_tool.lti.session_token import LaunchIdentity
@@ -184,6 +184,20 @@ def _locale(value: object) -> str | None:
     return language if language in ("sv", "en") else None
 
 
+def _claim_first_deployment(session: Session, registration_id: int) -> bool:
+    """True once for a registration that approves its first deployment (and has none yet)."""
+    result = session.execute(
+        update(Registration)
+        .where(
+            Registration.id == registration_id,
+            Registration.approve_first_deployment.is_(True),
+            ~select(Deployment.id).where(Deployment.registration_id == registration_id).exists(),
+        )
+        .values(approve_first_deployment=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def _check_deployment(
     session: Session, cache: RegistrationCache, registration: RegistrationInfo, deployment_id: str
 ) -> DeploymentInfo:
@@ -198,7 +212,9 @@ def _check_deployment(
         )
     ).first()
     if deployment is None:
-        auto = registration.auto_approve_deployments
+        auto = registration.auto_approve_deployments or _claim_first_deployment(
+            session, registration.id
+        )
         deployment = Deployment(
             registration_id=registration.id,
             deployment_id=deployment_id[:255],

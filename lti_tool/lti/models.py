@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +38,11 @@ class Registration(Base):
     auth_audience: Mapped[str | None] = mapped_column(String(1000))
     keyset_url: Mapped[str] = mapped_column(String(1000))
     auto_approve_deployments: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Dynamic registration with a platform that names no deployment (Canvas): the first
+    # deployment a launch brings is approved on sight, later ones wait as usual.
+    approve_first_deployment: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="registrations")

@@ -23,7 +23,9 @@ def add_registration(
     auth_audience: str | None = None,
     deployment_ids: tuple[str, ...] = (),
     auto_approve: bool = False,
+    approve_first_deployment: bool = False,
     require_https: bool = False,
+    audit_kind: str = "registration.added",
 ) -> Registration:
     issuer = check_text(issuer, "Issuer", 500)
     client_id = check_text(client_id, "Client id", 255)
@@ -52,6 +54,7 @@ def add_registration(
         keyset_url=keyset_url,
         auth_audience=auth_audience or None,
         auto_approve_deployments=auto_approve,
+        approve_first_deployment=approve_first_deployment and not deployment_ids,
     )
     session.add(registration)
     session.flush()
@@ -60,7 +63,7 @@ def add_registration(
     session.add(
         AuditEvent(
             organization_id=org.id,
-            kind="registration.added",
+            kind=audit_kind,
             detail=f"registration={registration.id}",
         )
     )

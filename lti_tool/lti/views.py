@@ -1,12 +1,23 @@
-"""LTI endpoints: OIDC login initiation, id_token launch and the tool's JWKS."""
+"""LTI endpoints: OIDC login, id_token launch, the tool's JWKS and dynamic registration."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, make_response, redirect, request, url_for
+import requests
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from lti_tool.db import get_session
-from lti_tool.lti import keys
+from lti_tool.lti import dynamic_registration, keys
 from lti_tool.lti.adapter import DEEP_LINKING_REQUEST
 from lti_tool.lti.launches import handle_launch, handle_login, login_params
 from lti_tool.lti.platform_config import canvas_developer_key
@@ -75,3 +86,41 @@ def jwks() -> ResponseReturnValue:
 def canvas_config() -> ResponseReturnValue:
     """The developer-key JSON an administrator pastes into Canvas."""
     return jsonify(canvas_developer_key(get_runtime().settings.base_url))
+
+
+@bp.get("/register/<token>")
+def register(token: str) -> ResponseReturnValue:
+    """LTI Dynamic Registration: the platform opens the administrator's registration URL."""
+    runtime = get_runtime()
+    settings = runtime.settings
+    session = get_session()
+    registration, config = dynamic_registration.complete(
+        session,
+        registration_http(),
+        runtime.store,
+        secret_key=settings.effective_secret_key,
+        base_url=settings.base_url,
+        token=token,
+        openid_configuration=request.args.get("openid_configuration"),
+        registration_token=request.args.get("registration_token"),
+        require_https=settings.is_production,
+    )
+    deployment = registration.deployments[0].deployment_id if registration.deployments else None
+    g.no_store = True
+    return render_template(
+        "lti/registered.html",
+        registration=registration,
+        deployment_id=deployment,
+        organisation=registration.organization.name,
+        product=config.product_family_code,
+        platform_name=config.product_family_code.capitalize() or config.issuer,
+    )
+
+
+def registration_http() -> requests.Session:
+    """The HTTP session dynamic registration uses (one per app, made on first use)."""
+    extensions = current_app.extensions
+    http = extensions.get("lti_journeys_registration_http")
+    if not isinstance(http, requests.Session):
+        http = extensions["lti_journeys_registration_http"] = requests.Session()
+    return http

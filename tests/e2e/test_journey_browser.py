@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pytest
 
@@ -24,6 +25,7 @@ except ImportError:
     pytest.skip("selenium is not installed (pip install selenium)", allow_module_level=True)
 
 from tests.e2e.conftest import skip_or_fail_without_browser
+from tests.support.platform import running_platform
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import ToolServer
@@ -225,3 +227,31 @@ def test_instructor_places_a_journey_with_deep_linking(
 def _screenshot(browser: Any, directory: Path, name: str) -> None:
     browser.execute_script("window.scrollTo(0, 0)")
     assert browser.save_screenshot(str(directory / f"{name}.png"))
+
+
+def test_an_administrator_creates_a_registration_url_on_the_setup_page(
+    browser: Any, tool_server: ToolServer, artifacts_dir: Path, axe_source: str
+) -> None:
+    open_in_course(browser, tool_server, "norrstad-digital", "admin", "h1#who")
+    follow(browser, tool_server, "a[href*='/admin/setup']", "h1#setup-heading")
+    check_accessibility(browser, axe_source, "setup page")
+    submit(
+        browser,
+        tool_server,
+        "form[action$='/admin/setup/registration-url']",
+        "input#registration-url",
+    )
+    url = browser.find_element(By.CSS_SELECTOR, "input#registration-url").get_attribute("value")
+    assert "/lti/register/" in (url or "")
+    check_accessibility(browser, axe_source, "setup page with a registration URL")
+    _screenshot(browser, artifacts_dir, "admin-setup-registration-url")
+
+    # A platform opens the URL in a frame; when registered, the tool asks it to close the frame.
+    with running_platform(client_id="browser-registered") as platform:
+        platform.issuer = platform.base_url
+        config = quote(platform.base_url + "/.well-known/openid-configuration", safe="")
+        src = quote(f"{url}?openid_configuration={config}", safe="")
+        browser.switch_to.default_content()
+        browser.get(f"{platform.base_url}/registration-frame?src={src}")
+        WebDriverWait(browser, WAIT_SECONDS).until(lambda b: b.title == "closed")
+        assert platform.registration_requests[-1]["body"]["client_name"] == "lti-journeys"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 import time
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 
 
@@ -54,6 +56,12 @@ class TestPlatform:
         self.scores: list[dict[str, Any]] = []
         self.score_requests: list[dict[str, str]] = []
         self.score_status = 200
+        # LTI Dynamic Registration: the OpenID configuration and what registering answers.
+        self.product = "moodle"
+        self.configuration_overrides: dict[str, Any] = {}
+        self.registration_requests: list[dict[str, Any]] = []
+        self.registration_deployment_id: str | None = "1"
+        self.registration_status = 200
         self._server: ThreadingHTTPServer | None = None
 
     # --- the JWKS server ---------------------------------------------------------------------
@@ -92,6 +100,9 @@ class TestPlatform:
                 raw = self.rfile.read(length).decode()
                 if self.path.startswith("/lineitems"):
                     self._post_ags(json.loads(raw or "{}"))
+                    return
+                if self.path == "/register":
+                    self._register(json.loads(raw or "{}"))
                     return
                 form = dict(parse_qsl(raw))
                 if self.path != "/token":
@@ -134,7 +145,45 @@ class TestPlatform:
                     return
                 self.send_error(404)
 
+            def _register(self, body: dict[str, Any]) -> None:
+                platform.registration_requests.append(
+                    {"body": body, "authorization": self.headers.get("Authorization", "")}
+                )
+                if platform.registration_status != 200:
+                    self._json(platform.registration_status, {"error": "invalid_client_metadata"})
+                    return
+                tool = dict(body.get(TOOL_CONFIGURATION, {}))
+                if platform.registration_deployment_id is not None:
+                    tool["deployment_id"] = platform.registration_deployment_id
+                self._json(200, {**body, "client_id": platform.client_id, TOOL_CONFIGURATION: tool})
+
             def do_GET(self) -> None:
+                if self.path.startswith("/registration-frame"):
+                    # The platform's page around the tool's registration, which it closes on
+                    # the tool's "org.imsglobal.lti.close" message.
+                    src = dict(parse_qsl(self.path.partition("?")[2]))["src"]
+                    page = (
+                        "<!doctype html><title>registering</title><script>"
+                        "window.addEventListener('message', function (e) {"
+                        " if (e.data && e.data.subject === 'org.imsglobal.lti.close') {"
+                        " document.title = 'closed'; } });</script>"
+                        f'<iframe src="{html.escape(src)}" width="900" height="600"></iframe>'
+                    ).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return
+                if self.path.startswith("/.well-known/openid-configuration"):
+                    platform.registration_requests.append(
+                        {
+                            "configuration": True,
+                            "authorization": self.headers.get("Authorization", ""),
+                        }
+                    )
+                    self._json(200, platform.openid_configuration())
+                    return
                 if self.path.startswith("/lineitems"):
                     if not self._authorized():
                         return
@@ -178,6 +227,36 @@ class TestPlatform:
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         ).start()
+
+    def openid_configuration(self) -> dict[str, Any]:
+        """The platform's OpenID configuration for LTI Dynamic Registration."""
+        base = self.base_url
+        document: dict[str, Any] = {
+            "issuer": self.issuer,
+            "authorization_endpoint": base + "/auth",
+            "token_endpoint": base + "/token",
+            "jwks_uri": base + "/jwks",
+            "registration_endpoint": base + "/register",
+            "scopes_supported": [
+                "openid",
+                "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+                "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+            ],
+            "response_types_supported": ["id_token"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                "product_family_code": self.product,
+                "version": "4.5",
+                "messages_supported": [
+                    {"type": "LtiResourceLinkRequest"},
+                    {"type": "LtiDeepLinkingRequest"},
+                ],
+                "variables": ["$Canvas.account.name"] if self.product == "canvas" else [],
+            },
+        }
+        document.update(self.configuration_overrides)
+        return document
 
     def stop(self) -> None:
         if self._server is not None:

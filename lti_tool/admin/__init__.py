@@ -1,0 +1,1 @@
+"""Pages for the organisation's administrators (launched with an administrator role)."""
