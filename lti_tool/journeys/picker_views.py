@@ -37,7 +37,8 @@ def _choices(
             versions = [v for v in journey.versions if v.is_published]
             if not versions:
                 continue
-            latest = versions[-1]
+            # The loaded (cached) version carries goals and steps for the preview.
+            latest = authoring.load_published(session, versions[-1].id)
             text = f"{journey.slug} {latest.title} {latest.description}".casefold()
             if not needle or needle in text:
                 found.append((journey, latest))

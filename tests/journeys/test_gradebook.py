@@ -261,3 +261,24 @@ def test_a_refused_score_is_kept_with_the_platforms_reason(
         assert "HTTP 422" in (row.error or "") and "refused by the test platform" in (
             row.error or ""
         )
+
+
+def test_grade_sync_only_posts_to_the_launchs_line_item_with_the_score_scope_alone(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    ags_platform: TestPlatform,
+    published_journey: Journey,
+) -> None:
+    # Moodle's "grade sync only": the score scope and the activity's line item, nothing else.
+    claim = ags_claim(ags_platform, manage=False)
+    assert claim == {
+        "scope": [SCOPE_SCORE],
+        "lineitem": ags_platform.base_url + "/lineitems/launch-item?type_id=7",
+    }
+    token = launch_token(launcher, sub="learner-1", **{AGS: claim})
+    do_first_step(client, token)
+    send(app)
+    assert ags_platform.scores[-1]["lineitem"] == "/lineitems/launch-item"
+    assert ags_platform.lineitems == []
+    assert {r["scope"] for r in ags_platform.token_requests} == {SCOPE_SCORE}

@@ -190,3 +190,12 @@ def test_a_platform_that_takes_no_links_is_refused_at_launch(
     )
     assert response.status_code == 400
     assert "resource link" in response.get_data(as_text=True)
+
+
+def test_the_preview_shows_the_goals_and_the_steps(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    page = client.get("/lti/deep-linking", query_string={"lt": _dl_launch(launcher)})
+    text = page.get_data(as_text=True)
+    assert "Använda AI-verktyg kritiskt" in text
+    assert "Läs om AI i skolan" in text and "Kunskapstest" in text
