@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # Version the LRS names in answers to requests without X-Experience-API-Version.
     lrs_default_version: Literal["1.0.3", "2.0.0"] = "2.0.0"
     demo_enabled: bool = True
+    # Where the demo LMS is addressed when it should be another site than the tool (to try
+    # launches with third-party cookies blocked: the tool on localhost, the demo on 127.0.0.1).
+    demo_platform_url: str | None = None
     # Delivery of xAPI statements to external LRSs: `lti-journeys xapi worker`, or a thread in the
     # server process (default: only in development).
     delivery_thread: bool | None = None
@@ -60,10 +63,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
 
-    @field_validator("base_url")
+    @field_validator("base_url", "demo_platform_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
 
     @property
     def is_production(self) -> bool:
@@ -83,6 +86,10 @@ class Settings(BaseSettings):
         if self.delivery_thread is None:
             return self.env == "development"
         return self.delivery_thread
+
+    @property
+    def demo_base_url(self) -> str:
+        return self.demo_platform_url or self.base_url
 
     @property
     def demo_active(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -93,17 +94,21 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.before_request(delivery_runner(app).start_once)
         app.before_request(PassbackRunner(passback_worker(app)).start_once)
 
+    # Frames: the tool's own pages (also from the demo LMS when that runs on another site) and
+    # the allowed video players.
+    tool_origin = "{0.scheme}://{0.netloc}".format(urlsplit(settings.base_url))
+    csp = (
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
+        f"script-src 'self'; frame-src 'self' {tool_origin} {' '.join(VIDEO_ORIGINS)}; "
+        "form-action *; frame-ancestors *"
+    )
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         # The tool is framed by LMSs on other sites, so frame-ancestors stays open.
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
-            f"script-src 'self'; frame-src 'self' {' '.join(VIDEO_ORIGINS)}; "
-            "form-action *; frame-ancestors *",
-        )
+        response.headers.setdefault("Content-Security-Policy", csp)
         if g.get("no_store"):
             response.headers["Cache-Control"] = "no-store"
         return response

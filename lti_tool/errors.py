@@ -46,6 +46,12 @@ def _explanations() -> dict[str, str]:
         "missing_issuer": _("The login request did not say which platform it came from."),
         "missing_login_hint": _("The login request is missing its login hint."),
         "bad_target": _("The login request points to another site."),
+        "unbound_launch": _("The launch could not be tied to this browser."),
+        "cross_site_confirm": _("Only the tool's own page can finish a launch."),
+        "launch_ticket_unknown": _("The launch has expired or was already used."),
+        "storage_mismatch": _(
+            "The learning platform does not confirm that this launch started in this browser."
+        ),
         "registration_link_expired": _("This registration URL has expired."),
         "registration_link_invalid": _("This registration URL is not valid."),
         "registration_link_used": _("This registration URL has already been used."),

@@ -23,7 +23,7 @@ def demo_seed() -> None:
         raise click.ClickException(
             "The demo is disabled (production, or LTI_JOURNEYS_DEMO_ENABLED=false)."
         )
-    platform = DemoPlatform(settings.base_url, current_app.instance_path)
+    platform = DemoPlatform(settings.demo_base_url, current_app.instance_path)
     with admin_session() as session:
         created = seed(session, platform)
     for line in created:

@@ -27,7 +27,7 @@ bp = Blueprint("demo", __name__, url_prefix="/demo", template_folder="templates"
 
 def _platform() -> DemoPlatform:
     settings = current_app.config["LTI_JOURNEYS_SETTINGS"]
-    return DemoPlatform(settings.base_url, current_app.instance_path)
+    return DemoPlatform(settings.demo_base_url, current_app.instance_path)
 
 
 @bp.get("/")
@@ -50,7 +50,19 @@ def course_page(course_key: str, person_key: str) -> ResponseReturnValue:
     mode = request.args.get("mode", "")
     if mode not in ("", "add") and not (mode.isdigit() and int(mode) <= len(links)):
         abort(404)
-    return render_template("demo/course.html", course=course, person=person, links=links, mode=mode)
+    return render_template(
+        "demo/course.html",
+        course=course,
+        person=person,
+        links=links,
+        mode=mode,
+        storage=_storage_offered(),
+    )
+
+
+def _storage_offered() -> bool:
+    """The demo offers LTI Platform Storage unless told not to (``?storage=0``)."""
+    return request.args.get("storage", "1") != "0"
 
 
 @bp.get("/start/<course_key>/<person_key>")
@@ -71,6 +83,9 @@ def start_launch(course_key: str, person_key: str) -> ResponseReturnValue:
         "client_id": demo_org.client_id,
         "lti_deployment_id": demo_org.deployment_id,
     }
+    if _storage_offered():
+        # The course page answers the tool's lti.put_data / lti.get_data (Platform Storage).
+        fields["lti_storage_target"] = "_parent"
     return render_template("demo/autopost.html", action=base + "/lti/login", fields=fields)
 
 
@@ -107,7 +122,7 @@ def authorize() -> ResponseReturnValue:
         claims.update(
             request_claims(
                 course,
-                base
+                platform.base_url
                 + url_for("demo.deep_link_return", course_key=course.key, person_key=person.key),
             )
         )

@@ -21,7 +21,7 @@ import hashlib
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -226,21 +226,30 @@ class DatabaseToolConf(ToolConfAbstract["FormRequest"]):
 
 
 class FormRequest(LtiRequest):
-    """pylti1p3's view of the current HTTP request (form for POST, query string for GET)."""
+    """pylti1p3's view of a launch request: its parameters (a POST's form, a GET's query)."""
 
-    def __init__(self, request: FlaskHttpRequest) -> None:
-        self._http = request
+    def __init__(self, params: Mapping[str, str], secure: bool) -> None:
+        self._params = dict(params)
+        self._secure = secure
+
+    @classmethod
+    def of(cls, request: FlaskHttpRequest) -> FormRequest:
+        source = request.form if request.method == "POST" else request.args
+        return cls(source.to_dict(), bool(request.is_secure))
+
+    @property
+    def params(self) -> dict[str, str]:
+        return dict(self._params)
 
     @property
     def session(self) -> None:
         return None
 
     def is_secure(self) -> bool:
-        return bool(self._http.is_secure)
+        return self._secure
 
     def get_param(self, key: str) -> str | None:  # type: ignore[override]
-        source = self._http.form if self._http.method == "POST" else self._http.args
-        value = source.get(key)
+        value = self._params.get(key)
         return value if isinstance(value, str) else None
 
 
@@ -307,6 +316,13 @@ def build_login_redirect(
             "registration_id": registration.id,
             "target_link_uri": params.get("target_link_uri"),
             "deployment_id": params.get("lti_deployment_id"),
+            # What a new-window launch needs to start the login again (see lti.binding).
+            "login": {
+                name: params.get(name)
+                for name in ("iss", "login_hint", "lti_message_hint", "client_id")
+                if params.get(name)
+            },
+            "storage_target": params.get("lti_storage_target"),
         },
         ttl_seconds,
     )
@@ -327,6 +343,18 @@ def build_login_redirect(
     return LoginRedirect(
         url=registration.auth_login_url + separator + urlencode(query), state=state
     )
+
+
+def peek_login(store: StateStore, state: str) -> dict[str, Any] | None:
+    """The login record of ``state`` without taking it (the launch takes it)."""
+    found = store.get(_state_key(state))
+    return found if isinstance(found, dict) else None
+
+
+def discard_login(store: StateStore, state: str) -> None:
+    """Forget a login whose launch will not be finished (its id_token is then of no use)."""
+    if state:
+        store.take(_state_key(state))
 
 
 def _state_key(state: str) -> str:

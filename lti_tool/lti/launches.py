@@ -18,6 +18,7 @@ from lti_tool.lti.adapter import (
     DatabaseToolConf,
     DeploymentInfo,
     FormRequest,
+    LoginRedirect,
     RegistrationCache,
     RegistrationInfo,
     ToolMessageLaunch,
@@ -73,8 +74,8 @@ def handle_login(
     runtime: LtiRuntime,
     params: dict[str, str | None],
     registration_id: int | None = None,
-) -> str:
-    """Validate a third-party initiated login and return the platform auth URL to redirect to."""
+) -> LoginRedirect:
+    """Validate a third-party initiated login; the platform auth URL to go to, and the state."""
     issuer = params.get("iss")
     if not issuer:
         raise LaunchError("missing_issuer", "The login request has no 'iss' parameter.")
@@ -110,14 +111,13 @@ def handle_login(
             f"The target_link_uri {target!r} is not an address of this tool "
             f"({runtime.settings.base_url}).",
         )
-    redirect = build_login_redirect(
+    return build_login_redirect(
         runtime.store,
         registration,
         params,
         runtime.launch_url,
         runtime.settings.login_state_ttl_seconds,
     )
-    return redirect.url
 
 
 def login_params(request: Request) -> dict[str, str | None]:
@@ -125,12 +125,12 @@ def login_params(request: Request) -> dict[str, str | None]:
     return {name: source.get(name) for name in LOGIN_PARAMS}
 
 
-def handle_launch(session: Session, runtime: LtiRuntime, request: Request) -> LaunchResult:
+def handle_launch(session: Session, runtime: LtiRuntime, form: FormRequest) -> LaunchResult:
     """Validate an id_token launch, provision what it describes and issue a session token."""
     cache = registration_cache()
     conf = DatabaseToolConf(session, cache)
     launch = ToolMessageLaunch(
-        FormRequest(request),
+        form,
         conf,
         runtime.store,
         runtime.key_cache,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+from typing import Any
+
 import requests
 from flask import (
     Blueprint,
+    Response,
     current_app,
     g,
     jsonify,
@@ -17,43 +22,90 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from lti_tool.db import get_session
-from lti_tool.lti import dynamic_registration, keys
-from lti_tool.lti.adapter import DEEP_LINKING_REQUEST
-from lti_tool.lti.launches import handle_launch, handle_login, login_params
+from lti_tool.lti import binding, dynamic_registration, keys
+from lti_tool.lti.adapter import DEEP_LINKING_REQUEST, FormRequest, discard_login, peek_login
+from lti_tool.lti.errors import LaunchError
+from lti_tool.lti.launches import (
+    LOGIN_PARAMS,
+    handle_launch,
+    handle_login,
+    login_params,
+    registration_cache,
+)
 from lti_tool.lti.platform_config import canvas_developer_key
 from lti_tool.lti.runtime import get_runtime
 from lti_tool.lti.session_token import COOKIE, PARAM
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
+log = logging.getLogger(__name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """Third-party initiated login; always answers with a GET redirect to the platform."""
-    url = handle_login(get_session(), get_runtime(), login_params(request))
-    g.no_store = True
-    return redirect(url, code=302)
+    """Third-party initiated login; always continues to the platform with a GET."""
+    return _login(login_params(request))
 
 
 @bp.route("/login/<int:registration_id>", methods=["GET", "POST"])
 def login_for_registration(registration_id: int) -> ResponseReturnValue:
     """Login URL bound to one registration, for platforms that send no client_id."""
-    url = handle_login(get_session(), get_runtime(), login_params(request), registration_id)
+    return _login(login_params(request), registration_id)
+
+
+def _login(params: dict[str, str | None], registration_id: int | None = None) -> Response:
+    runtime = get_runtime()
+    params["lti_storage_target"] = binding.valid_storage_target(params.get("lti_storage_target"))
+    target = handle_login(get_session(), runtime, params, registration_id)
+    storage = params["lti_storage_target"]
+    if storage:
+        # Keep the state in the platform's storage too, then go on to the platform.
+        response = make_response(
+            render_template(
+                "lti/platform_storage.html",
+                mode="login",
+                auth_url=target.url,
+                origin=binding.origin_of(target.url),
+                target=storage,
+                key=binding.storage_key(target.state),
+                value=target.state,
+            )
+        )
+    else:
+        response = make_response(redirect(target.url, code=302))
+    settings = runtime.settings
+    binding.set_login_cookie(
+        response, target.state, settings.base_url, settings.login_state_ttl_seconds
+    )
     g.no_store = True
-    return redirect(url, code=302)
+    return response
 
 
 @bp.post("/launch")
 def launch() -> ResponseReturnValue:
-    """Validate the platform's id_token, then continue on a cookie-less page with a session token."""
+    """Validate the platform's id_token, then continue on a cookie-less page with a session token.
+
+    A launch that comes back without its login cookie is finished only once the browser is shown
+    to be the one that started the login (platform storage), or is started again in a new window.
+    """
     runtime = get_runtime()
-    result = handle_launch(get_session(), runtime, request)
+    form = FormRequest.of(request)
+    state = form.get_param("state") or ""
+    login_record = peek_login(runtime.store, state) if state else None
+    if login_record is not None and not binding.has_login_cookie(request, state):
+        return _unbound_launch(form, state, login_record)
+    return _finish_launch(form, state)
+
+
+def _finish_launch(form: FormRequest, state: str) -> Response:
+    runtime = get_runtime()
+    result = handle_launch(get_session(), runtime, form)
     # A deep-linking request opens the journey picker; every other launch the landing page.
     page = "picker.pick" if result.message_type == DEEP_LINKING_REQUEST else "home.landing"
     response = make_response(
         redirect(url_for(page, _external=False) + f"?{PARAM}={result.token}", code=303)
     )
-    secure = runtime.settings.base_url.startswith("https://")
+    base_url = runtime.settings.base_url
+    secure = binding.secure_context(base_url)
     # The token also goes in a cookie where the browser keeps one; pages never depend on it.
     response.set_cookie(
         COOKIE,
@@ -64,8 +116,103 @@ def launch() -> ResponseReturnValue:
         samesite="None" if secure else "Lax",
         partitioned=secure,
     )
+    if state:
+        binding.clear_login_cookie(response, state, base_url)
     g.no_store = True
     return response
+
+
+def _unbound_launch(form: FormRequest, state: str, login_record: dict[str, Any]) -> Response:
+    runtime = get_runtime()
+    relaunch = binding.relaunch_ticket(runtime.store, login_record)
+    relaunch_url = url_for("lti.relaunch", ticket=relaunch) if relaunch else None
+    g.no_store = True
+    registration = registration_cache().registration_by_id(
+        get_session(), int(login_record.get("registration_id") or 0)
+    )
+    if login_record.get("storage_target") and registration is not None:
+        ticket = binding.hold_launch(runtime.store, form.params, form.is_secure())
+        log.info("launch without its login cookie: checking the platform's storage")
+        return make_response(
+            render_template(
+                "lti/platform_storage.html",
+                mode="launch",
+                ticket=ticket,
+                origin=binding.origin_of(registration.auth_login_url),
+                target=login_record["storage_target"],
+                key=binding.storage_key(state),
+                relaunch_url=relaunch_url,
+            )
+        )
+    # Neither cookie nor platform storage: this launch cannot be shown to be this browser's.
+    discard_login(runtime.store, state)
+    log.info("launch without its login cookie and without platform storage: new window offered")
+    if relaunch_url is None:
+        raise LaunchError(
+            "unbound_launch",
+            "The launch came back without the login cookie; open the tool again from the course.",
+            400,
+        )
+    return make_response(render_template("lti/new_window.html", relaunch_url=relaunch_url))
+
+
+@bp.post("/launch/confirm")
+def confirm_launch() -> ResponseReturnValue:
+    """Finish a held launch once its page has read the state back from the platform's storage."""
+    runtime = get_runtime()
+    if not _same_origin(runtime.settings.base_url):
+        raise LaunchError(
+            "cross_site_confirm",
+            "A launch can only be confirmed by the tool's own page.",
+            403,
+        )
+    held = binding.take_launch(runtime.store, request.form.get("ticket", ""))
+    if held is None:
+        raise LaunchError(
+            "launch_ticket_unknown",
+            "This launch has expired or was already finished: open the tool again from the course.",
+            400,
+        )
+    state = held.params.get("state", "")
+    if not state or not secrets.compare_digest(request.form.get("value", ""), state):
+        discard_login(runtime.store, state)
+        raise LaunchError(
+            "storage_mismatch",
+            "The learning platform's storage does not hold this launch's state, so the launch "
+            "may not have started in this browser: open the tool again from the course.",
+            403,
+        )
+    return _finish_launch(FormRequest(held.params, held.secure), state)
+
+
+@bp.get("/relaunch/<ticket>")
+def relaunch(ticket: str) -> ResponseReturnValue:
+    """The new-window fallback: start the same login again, as a first-party page."""
+    runtime = get_runtime()
+    params = binding.take_relaunch(runtime.store, ticket)
+    if params is None:
+        raise LaunchError(
+            "launch_ticket_unknown",
+            "This link has expired or was already used: open the tool again from the course.",
+            400,
+        )
+    registration_id = params.pop("registration_id", None)
+    login_params_again = {name: params.get(name) for name in LOGIN_PARAMS}
+    login_params_again["lti_storage_target"] = None
+    return _login(login_params_again, int(registration_id) if registration_id else None)
+
+
+def _same_origin(base_url: str) -> bool:
+    """The request came from a page of the tool itself.
+
+    ``Sec-Fetch-Site`` is set by the browser and cannot be forged by a page; browsers without it
+    send ``Origin`` (our ``Referrer-Policy: no-referrer`` makes form posts say ``Origin: null``,
+    so that header alone cannot be relied on where Fetch Metadata exists).
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    return request.headers.get("Origin") == binding.origin_of(base_url)
 
 
 @bp.get("/jwks")

@@ -27,13 +27,36 @@ def _path(url: str) -> str:
 
 
 def demo_launch(client: FlaskClient, course: str, person: str) -> TestResponse:
-    action, fields = _form(client.get(f"/demo/start/{course}/{person}"))
+    """A demo launch without Platform Storage: the login redirects at once."""
+    action, fields = _form(client.get(f"/demo/start/{course}/{person}?storage=0"))
+    assert "lti_storage_target" not in fields
     login = client.post(_path(action), data=fields)
     assert login.status_code == 302, login.get_data(as_text=True)
     action, fields = _form(client.get(_path(login.headers["Location"])))
     launch = client.post(_path(action), data=fields)
     assert launch.status_code == 303, launch.get_data(as_text=True)
     return client.get(_path(launch.headers["Location"]))
+
+
+def test_the_demo_offers_platform_storage_to_the_tool(
+    runner: FlaskCliRunner, client: FlaskClient
+) -> None:
+    runner.invoke(args=["demo", "seed"])
+    action, fields = _form(client.get("/demo/start/norrstad-digital/learner"))
+    assert fields["lti_storage_target"] == "_parent"
+    login = client.post(_path(action), data=fields)
+    assert login.status_code == 200
+    page = login.get_data(as_text=True)
+    assert 'data-mode="login"' in page
+    next_url = html.unescape(re.search(r'data-next="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+    action, fields = _form(client.get(_path(next_url)))
+    # This client keeps the login cookie, so the launch is finished at once.
+    assert client.post(_path(action), data=fields).status_code == 303
+    course_page = client.get("/demo/course/norrstad-digital/learner").get_data(as_text=True)
+    assert "demo-platform-storage.js" in course_page
+    assert "demo-platform-storage.js" not in client.get(
+        "/demo/course/norrstad-digital/learner?storage=0"
+    ).get_data(as_text=True)
 
 
 def test_demo_seed_is_idempotent(runner: FlaskCliRunner) -> None:

@@ -36,7 +36,9 @@ def test_an_instructor_places_a_journey_in_a_demo_course(
 ) -> None:
     _seed(app.test_cli_runner())
     app.instance_path = str(tmp_path)
-    start = client.get("/demo/start/sodervik-ledarskap/instructor", query_string={"mode": "add"})
+    start = client.get(
+        "/demo/start/sodervik-ledarskap/instructor", query_string={"mode": "add", "storage": "0"}
+    )
     login = _follow_autopost(client, start.get_data(as_text=True))
     auth = client.get(login.headers["Location"].replace("http://tool.test", ""))
     launch = _follow_autopost(client, auth.get_data(as_text=True))

@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,9 +80,14 @@ def _server_env(base_url: str, database_url: str) -> dict[str, str]:
 class ToolServer:
     base_url: str
     log_path: Path
+    # The demo LMS's own site, when it is not the tool's.
+    demo_url: str | None = None
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def demo(self, path: str) -> str:
+        return (self.demo_url or self.base_url) + path
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -104,13 +110,12 @@ def _wait_until_serving(process: subprocess.Popen[bytes], url: str, log_path: Pa
     pytest.fail(f"lti-journeys did not answer {url} within {STARTUP_SECONDS:.0f} s:\n{log}")
 
 
-@pytest.fixture(scope="session")
-def tool_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolServer]:
-    """``lti-journeys run`` with the demo seeded, on a free port, for the whole session."""
-    workdir = tmp_path_factory.mktemp("tool-server")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = _server_env(base_url, f"sqlite:///{workdir / 'demo.sqlite3'}")
+@contextmanager
+def _serving(
+    workdir: Path, base_url: str, port: int, extra_env: dict[str, str] | None = None
+) -> Iterator[ToolServer]:
+    """``lti-journeys run`` with the demo seeded, on ``port``, until the block ends."""
+    env = {**_server_env(base_url, f"sqlite:///{workdir / 'demo.sqlite3'}"), **(extra_env or {})}
     script = _console_script()
     # The working directory is the temporary one, so no developer .env or .flaskenv is read.
     for command in (("db", "upgrade"), ("demo", "seed")):
@@ -147,7 +152,7 @@ def tool_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolServer
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_serving(process, base_url + "/demo/", log_path)
+        _wait_until_serving(process, f"http://127.0.0.1:{port}/demo/", log_path)
         yield ToolServer(base_url=base_url, log_path=log_path)
     finally:
         process.terminate()
@@ -158,9 +163,44 @@ def tool_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolServer
             process.wait(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def tool_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolServer]:
+    """The tool and its demo LMS on one site, for the whole session."""
+    port = _free_port()
+    with _serving(tmp_path_factory.mktemp("tool-server"), f"http://127.0.0.1:{port}", port) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def cross_site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolServer]:
+    """The tool at ``http://localhost:PORT``; its demo LMS at ``http://127.0.0.1:PORT``.
+
+    Two sites, so the tool in the demo's iframe is a third party to the browser. ``base_url``
+    is the tool's; ``demo_url`` the platform's.
+    """
+    port = _free_port()
+    demo = f"http://127.0.0.1:{port}"
+    with _serving(
+        tmp_path_factory.mktemp("cross-site-server"),
+        f"http://localhost:{port}",
+        port,
+        {"LTI_JOURNEYS_DEMO_PLATFORM_URL": demo},
+    ) as server:
+        yield ToolServer(base_url=server.base_url, log_path=server.log_path, demo_url=demo)
+
+
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
     """A headless Chromium with a fresh profile, driven by Selenium."""
+    driver = chromium(tmp_path)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def chromium(tmp_path: Path, prefs: dict[str, Any] | None = None) -> Any:
+    """A headless Chromium with a fresh profile and these preferences; quit it when done."""
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
         skip_or_fail_without_browser(
@@ -190,14 +230,13 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     ):
         options.add_argument(argument)
     # A Swedish teacher's browser: the demo platform passes this locale on in the launch.
-    options.add_experimental_option("prefs", {"intl.accept_languages": "sv-SE,sv,en"})
+    options.add_experimental_option(
+        "prefs", {"intl.accept_languages": "sv-SE,sv,en", **(prefs or {})}
+    )
     service = Service(str(CHROMEDRIVER), log_output=str(tmp_path / "chromedriver.log"))
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    return driver
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ def ags_platform(
     platform.score_requests.clear()
     platform.token_requests.clear()
     platform.score_status = 200
+    platform.refuse_tokens = False
     yield platform
     platform.score_status = 200
 

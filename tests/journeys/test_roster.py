@@ -40,6 +40,7 @@ def roster_platform(
     platform.refuse_tokens = False
     yield platform
     platform.roster = []
+    platform.refuse_tokens = False
 
 
 def _teacher(launcher: Launcher, platform: TestPlatform) -> str:

@@ -37,7 +37,9 @@ def graded_link(
         session.commit()
     platform.scores.clear()
     platform.token_requests.clear()
+    platform.score_requests.clear()
     platform.score_status = 200
+    platform.refuse_tokens = False
     claim = {
         "scope": [SCOPE_SCORE, SCOPE_LINEITEM],
         "lineitem": platform.base_url + "/lineitems/7",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from lti_tool.app import create_app
 from lti_tool.db import get_database
+from lti_tool.lti.passback import PassbackRunner
 from tests.conftest import make_settings
 from tests.support.database import truncate_all
 from tests.support.xapi_delivery import (
@@ -572,4 +573,10 @@ def test_development_thread_starts_with_the_first_request(database_url: str) -> 
     finally:
         runner.stop()
         assert runner.join(10)
+        # The development server sends grades from a thread of its own as well.
+        for hook in app.before_request_funcs.get(None, []):
+            passback = getattr(hook, "__self__", None)
+            if isinstance(passback, PassbackRunner):
+                passback.stop()
+                assert passback.join(10)
         get_database(app).engine.dispose()
