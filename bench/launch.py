@@ -264,6 +264,9 @@ class Launcher:
             timeout=HTTP_TIMEOUT,
         )
         expect(response, 302, "login")
+        # Browsers send a login cookie marked Secure back to http://127.0.0.1 (a secure context);
+        # requests' cookie jar would not, so it goes along explicitly.
+        login_cookies = dict(response.cookies.items())
         query = parse_qs(urlsplit(response.headers["Location"]).query)
         course = n % COURSES
         claims = platform.claims(
@@ -277,6 +280,7 @@ class Launcher:
         response = self.http.post(
             launch_url,
             data={"id_token": platform.sign(claims), "state": query["state"][0]},
+            cookies=login_cookies,
             allow_redirects=False,
             timeout=HTTP_TIMEOUT,
         )

@@ -176,6 +176,22 @@ class Launcher:
 
 
 @pytest.fixture
+def services_platform(
+    app: Flask, platform: TestPlatform, registration: Registration
+) -> Iterator[TestPlatform]:
+    """The test platform with its token URL registered, for its LTI Advantage services, and its
+    service state (tokens, roster, line items, scores) fresh."""
+    with get_database(app).session() as session:
+        row = session.get(Registration, registration.id)
+        assert row is not None
+        row.auth_token_url = platform.base_url + "/token"
+        session.commit()
+    platform.reset_services()
+    yield platform
+    platform.reset_services()
+
+
+@pytest.fixture
 def launcher(client: FlaskClient, platform: TestPlatform, registration: Registration) -> Launcher:
     return Launcher(client, platform)
 

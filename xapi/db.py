@@ -22,6 +22,17 @@ NAMING_CONVENTION = {
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
+def aggregate_datetime(value: Any) -> datetime:
+    """A datetime from an aggregate (MIN, MAX), which bypasses the column type: SQLite returns
+    text without a zone; the result is always aware, in UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    result: datetime = value
+    return result
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -26,13 +26,13 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from xapi.db import utcnow
+from xapi.db import aggregate_datetime, utcnow
 from xapi.delivery_models import DEAD, DELIVERED, PENDING, LrsTarget, OutboxEntry
 from xapi.targets import TargetFilter, list_targets, target_secret
 from xapi.transport import Endpoint, Sender, SendResult, Transport
@@ -503,9 +503,9 @@ def delivery_status(session: Session, now: datetime | None = None) -> list[Targe
         target_id, state, count, first_created, last_delivered = row
         counts[(target_id, state)] = count
         if state == PENDING and first_created is not None:
-            oldest[target_id] = _aware(first_created)
+            oldest[target_id] = aggregate_datetime(first_created)
         if state == DELIVERED and last_delivered is not None:
-            last[target_id] = _aware(last_delivered)
+            last[target_id] = aggregate_datetime(last_delivered)
     out = []
     for target in list_targets(session):
         first = oldest.get(target.id)
@@ -530,13 +530,3 @@ def delivery_status(session: Session, now: datetime | None = None) -> list[Targe
             )
         )
     return out
-
-
-def _aware(value: Any) -> datetime:
-    """Aggregates bypass the column type: SQLite returns text, without a zone."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    result: datetime = value
-    return result

@@ -134,6 +134,20 @@ def _check_text(value: str, what: str, limit: int) -> str:
 
 
 # -- administration -------------------------------------------------------------------------
+# Bumped whenever this process adds or removes a target, so caches of "which LRS is primary"
+# in this process see the change at once (other processes within their cache's lifetime).
+_generation = 0
+
+
+def targets_generation() -> int:
+    return _generation
+
+
+def _changed() -> None:
+    global _generation
+    _generation += 1
+
+
 def add_target(
     session: Session,
     *,
@@ -188,6 +202,7 @@ def add_target(
     )
     session.add(target)
     session.commit()
+    _changed()
     return target
 
 
@@ -214,6 +229,7 @@ def remove_target(session: Session, name: str) -> tuple[LrsTarget, int]:
     session.execute(delete(OutboxEntry).where(OutboxEntry.target_id == target.id))
     session.delete(target)
     session.commit()
+    _changed()
     return target, int(pending or 0)
 
 

@@ -20,7 +20,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, case, func, or_, select, update
@@ -33,6 +33,7 @@ from lti_tool.lti.keys import SigningKey
 from lti_tool.lti.models import Registration, ScoreState, ScoreSubmission
 from lti_tool.lti.services import AccessTokens, ServiceRegistration
 from lti_tool.tenancy.models import Context, Organization, Person, ResourceLink
+from xapi.db import aggregate_datetime
 
 log = logging.getLogger("lti_tool.passback")
 
@@ -439,9 +440,9 @@ def passback_status(session: Session) -> list[PassbackStatus]:
         counts[(registration_id, key)] = count
         if key == ScoreState.PENDING.value:
             if first is not None:
-                oldest[registration_id] = _aware(first)
+                oldest[registration_id] = aggregate_datetime(first)
             if next_at is not None:
-                due[registration_id] = _aware(next_at)
+                due[registration_id] = aggregate_datetime(next_at)
     out = []
     for registration, org_slug in session.execute(
         select(Registration, Organization.slug)
@@ -522,13 +523,3 @@ def retry_dead(session: Session, *, organization_id: int | None = None) -> int:
     count = int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
     session.commit()
     return count
-
-
-def _aware(value: Any) -> datetime:
-    """Aggregates bypass the column type: SQLite returns naive text."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    result: datetime = value
-    return result

@@ -90,9 +90,10 @@ def launch() -> ResponseReturnValue:
     runtime = get_runtime()
     form = FormRequest.of(request)
     state = form.get_param("state") or ""
-    login_record = peek_login(runtime.store, state) if state else None
-    if login_record is not None and not binding.has_login_cookie(request, state):
-        return _unbound_launch(form, state, login_record)
+    if state and not binding.has_login_cookie(request, state):
+        login_record = peek_login(runtime.store, state)
+        if login_record is not None:
+            return _unbound_launch(form, state, login_record)
     return _finish_launch(form, state)
 
 

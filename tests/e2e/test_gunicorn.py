@@ -250,6 +250,8 @@ def _wait_healthy(server: Server) -> None:
 class Login:
     state: str
     nonce: str
+    # The login cookie the browser keeps and sends back with the launch.
+    cookies: dict[str, str]
 
 
 def login(host: str, platform: TestPlatform, public_url: str, probe: str = "") -> Login:
@@ -269,7 +271,9 @@ def login(host: str, platform: TestPlatform, public_url: str, probe: str = "") -
     assert response.status_code == 302, response.text
     query = parse_qs(urlsplit(response.headers["Location"]).query)
     assert query["redirect_uri"] == [public_url + "/lti/launch"]
-    return Login(state=query["state"][0], nonce=query["nonce"][0])
+    return Login(
+        state=query["state"][0], nonce=query["nonce"][0], cookies=dict(response.cookies.items())
+    )
 
 
 def launch(
@@ -280,6 +284,7 @@ def launch(
     response = requests.post(
         f"{host}/lti/launch" + (f"?probe={probe}" if probe else ""),
         data={"id_token": platform.sign(claims), "state": started.state},
+        cookies=started.cookies,
         headers=NO_KEEPALIVE,
         allow_redirects=False,
         timeout=HTTP_TIMEOUT,

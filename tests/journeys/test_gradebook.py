@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from lti_tool.cli.lti import passback_worker
 from lti_tool.db import get_database
 from lti_tool.journeys.models import Journey
 from lti_tool.lti.ags import SCOPE_LINEITEM, SCOPE_SCORE
-from lti_tool.lti.models import Registration, ScoreState, ScoreSubmission
+from lti_tool.lti.models import ScoreState, ScoreSubmission
 from lti_tool.tenancy.models import ResourceLink
 from tests.conftest import Launcher
 from tests.journeys.conftest import INSTRUCTOR, launch_token
@@ -25,23 +24,9 @@ BASE = "/journeys/digital-kompetens"
 
 
 @pytest.fixture
-def ags_platform(
-    app: Flask, platform: TestPlatform, registration: Registration
-) -> Iterator[TestPlatform]:
-    """The test platform with its token URL registered and empty line items and scores."""
-    with get_database(app).session() as session:
-        row = session.get(Registration, registration.id)
-        assert row is not None
-        row.auth_token_url = platform.base_url + "/token"
-        session.commit()
-    platform.lineitems.clear()
-    platform.scores.clear()
-    platform.score_requests.clear()
-    platform.token_requests.clear()
-    platform.score_status = 200
-    platform.refuse_tokens = False
-    yield platform
-    platform.score_status = 200
+def ags_platform(services_platform: TestPlatform) -> TestPlatform:
+    """The test platform with its token URL registered and no line items or scores yet."""
+    return services_platform
 
 
 def ags_claim(platform: TestPlatform, *, lineitem: bool = True, manage: bool = True) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,7 +9,6 @@ from sqlalchemy import select
 
 from lti_tool.db import get_database
 from lti_tool.journeys.models import Journey
-from lti_tool.lti.models import Registration
 from lti_tool.tenancy.models import Context
 from tests.conftest import Launcher
 from tests.journeys.conftest import INSTRUCTOR, LEARNER, launch_token
@@ -21,26 +18,15 @@ NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
 
 @pytest.fixture
-def roster_platform(
-    app: Flask, platform: TestPlatform, registration: Registration
-) -> Iterator[TestPlatform]:
-    """The test platform with its token URL registered and a roster of three members."""
-    with get_database(app).session() as session:
-        row = session.get(Registration, registration.id)
-        assert row is not None
-        row.auth_token_url = platform.base_url + "/token"
-        session.commit()
-    platform.roster = [
+def roster_platform(services_platform: TestPlatform) -> TestPlatform:
+    """The test platform with a roster of three active members and one who left."""
+    services_platform.roster = [
         {"user_id": "never-launched", "name": "Nils Nykomling", "roles": LEARNER},
         {"user_id": "teacher-1", "name": "Tove Lärare", "roles": INSTRUCTOR},
         {"user_id": "left", "name": "Lämnat", "roles": LEARNER, "status": "Inactive"},
         {"user_id": "learner-2", "name": "Lo Andra", "roles": LEARNER},
     ]
-    platform.token_requests.clear()
-    platform.refuse_tokens = False
-    yield platform
-    platform.roster = []
-    platform.refuse_tokens = False
+    return services_platform
 
 
 def _teacher(launcher: Launcher, platform: TestPlatform) -> str:

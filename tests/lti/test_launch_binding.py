@@ -37,6 +37,19 @@ def storage_login(launcher: Launcher) -> tuple[str, str, str]:
     return query["state"], query["nonce"], page
 
 
+def held_launch(app: Flask, launcher: Launcher) -> tuple[FlaskClient, str, str]:
+    """A storage login, then its launch in a frame without the login cookie: the frame's client,
+    the state and the page that reads the platform's storage."""
+    state, nonce, _ = storage_login(launcher)
+    framed = app.test_client()
+    token = launcher.platform.sign(launcher.platform.claims(nonce))
+    held = framed.post("/lti/launch", data={"id_token": token, "state": state})
+    assert held.status_code == 200
+    page = held.get_data(as_text=True)
+    assert token not in page  # the id_token stays on the server
+    return framed, state, page
+
+
 def attr(page: str, name: str) -> str:
     match = re.search(rf'{name}="([^"]*)"', page)
     assert match, page
@@ -130,13 +143,7 @@ def test_the_storage_login_keeps_the_state_in_the_platforms_frame(
 def test_a_storage_launch_without_cookie_is_finished_after_the_platform_confirms(
     app: Flask, launcher: Launcher, platform: TestPlatform
 ) -> None:
-    state, nonce, _ = storage_login(launcher)
-    token = platform.sign(platform.claims(nonce))
-    framed = app.test_client()
-    held = framed.post("/lti/launch", data={"id_token": token, "state": state})
-    assert held.status_code == 200
-    page = held.get_data(as_text=True)
-    assert token not in page  # the id_token stays on the server
+    framed, state, page = held_launch(app, launcher)
     assert attr(page, "data-mode") == "launch"
     ticket = attr(page, 'name="ticket" value')
     confirmed = framed.post(
@@ -152,11 +159,7 @@ def test_a_storage_launch_without_cookie_is_finished_after_the_platform_confirms
 def test_a_value_the_platform_does_not_hold_is_refused(
     app: Flask, launcher: Launcher, platform: TestPlatform
 ) -> None:
-    state, nonce, _ = storage_login(launcher)
-    framed = app.test_client()
-    page = framed.post(
-        "/lti/launch", data={"id_token": platform.sign(platform.claims(nonce)), "state": state}
-    ).get_data(as_text=True)
+    framed, _state, page = held_launch(app, launcher)
     refused = framed.post(
         "/lti/launch/confirm",
         data={"ticket": attr(page, 'name="ticket" value'), "value": "someone-elses-state"},
@@ -169,11 +172,7 @@ def test_a_value_the_platform_does_not_hold_is_refused(
 def test_a_confirmation_posted_from_another_site_is_refused(
     app: Flask, launcher: Launcher, platform: TestPlatform
 ) -> None:
-    state, nonce, _ = storage_login(launcher)
-    framed = app.test_client()
-    page = framed.post(
-        "/lti/launch", data={"id_token": platform.sign(platform.claims(nonce)), "state": state}
-    ).get_data(as_text=True)
+    framed, state, page = held_launch(app, launcher)
     data = {"ticket": attr(page, 'name="ticket" value'), "value": state}
     forged = framed.post(
         "/lti/launch/confirm", data=data, headers={"Origin": "https://attacker.example"}
@@ -201,11 +200,7 @@ def test_a_same_origin_confirmation_is_accepted_even_with_origin_null(
 ) -> None:
     # The tool's Referrer-Policy (no-referrer) makes browsers send "Origin: null" on form posts;
     # Fetch Metadata says where the request really came from.
-    state, nonce, _ = storage_login(launcher)
-    framed = app.test_client()
-    page = framed.post(
-        "/lti/launch", data={"id_token": platform.sign(platform.claims(nonce)), "state": state}
-    ).get_data(as_text=True)
+    framed, state, page = held_launch(app, launcher)
     confirmed = framed.post(
         "/lti/launch/confirm",
         data={"ticket": attr(page, 'name="ticket" value'), "value": state},

@@ -27,19 +27,10 @@ AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 @pytest.fixture
 def graded_link(
-    app: Flask, launcher: Launcher, platform: TestPlatform, registration: Registration
+    app: Flask, launcher: Launcher, services_platform: TestPlatform, registration: Registration
 ) -> Iterator[QueuedScore]:
     """A learner launched into a link with a line item; a score of theirs, not yet queued."""
-    with get_database(app).session() as session:
-        row = session.get(Registration, registration.id)
-        assert row is not None
-        row.auth_token_url = platform.base_url + "/token"
-        session.commit()
-    platform.scores.clear()
-    platform.token_requests.clear()
-    platform.score_requests.clear()
-    platform.score_status = 200
-    platform.refuse_tokens = False
+    platform = services_platform
     claim = {
         "scope": [SCOPE_SCORE, SCOPE_LINEITEM],
         "lineitem": platform.base_url + "/lineitems/7",

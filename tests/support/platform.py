@@ -64,6 +64,16 @@ class TestPlatform:
         self.registration_status = 200
         self._server: ThreadingHTTPServer | None = None
 
+    def reset_services(self) -> None:
+        """Forget what the LTI Advantage services were asked and answer normally again."""
+        self.token_requests.clear()
+        self.refuse_tokens = False
+        self.roster = []
+        self.lineitems.clear()
+        self.scores.clear()
+        self.score_requests.clear()
+        self.score_status = 200
+
     # --- the JWKS server ---------------------------------------------------------------------
     @property
     def jwks_url(self) -> str:

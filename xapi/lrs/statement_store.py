@@ -351,6 +351,7 @@ def store_statements(
     version: str = "2.0.0",
     attachments: dict[str, tuple[str, bytes]] | None = None,
     validated: bool = False,
+    fresh_ids: bool = False,
 ) -> StoreResult:
     """Store statements in ``tenant``; the caller commits.
 
@@ -359,6 +360,10 @@ def store_statements(
     credential may ``define``), applies voiding and stores attachment content (``sha2`` ->
     (content type, bytes)). A statement whose id is already stored is skipped when it matches;
     otherwise ``ConflictError`` (409). Invalid statements raise ``BadRequestError`` (400).
+
+    ``fresh_ids``: the caller made every id just now (a new UUID), so none can be stored or
+    voided already and those look-ups are skipped (a duplicate would still be skipped by the
+    insert's ``ON CONFLICT DO NOTHING``).
     """
     if principal is not None:
         authority = authority or principal.authority
@@ -389,7 +394,7 @@ def store_statements(
         ids.append(statement_id)
         prepared.append(statement)
 
-    existing = _existing(session, tenant, ids)
+    existing = {} if fresh_ids else _existing(session, tenant, ids)
     new: list[dict[str, Any]] = []
     for statement in prepared:
         stored = existing.get(statement["id"])
@@ -405,7 +410,7 @@ def store_statements(
 
     voided_targets = _voiding_targets(session, tenant, new)
     new_ids = [s["id"] for s in new]
-    already_voided = _voided_on_arrival(session, tenant, new_ids)
+    already_voided = set() if fresh_ids else _voided_on_arrival(session, tenant, new_ids)
     rows: list[dict[str, Any]] = []
     for statement in new:
         full = dict(statement)
