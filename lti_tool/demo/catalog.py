@@ -114,6 +114,15 @@ COURSES = (
         "Läranderesa: ledarskap",
         {"unit": "Ekskolan"},
     ),
+    DemoCourse(
+        "sodervik-kollegialt",
+        "demo-sodervik",
+        "Kollegialt lärande på Ekskolan",
+        "KOLL-EK",
+        "Ekskolan",
+        "Läranderesa: kollegialt lärande",
+        {"unit": "Ekskolan", "journey": "collegial-learning"},
+    ),
 )
 
 

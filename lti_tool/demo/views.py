@@ -56,13 +56,30 @@ def course_page(course_key: str, person_key: str) -> ResponseReturnValue:
         person=person,
         links=links,
         mode=mode,
-        storage=_storage_offered(),
+        storage=request.args.get("storage", "1"),
+        storage_frame=STORAGE_FRAME if _storage_target() == STORAGE_FRAME else None,
     )
+
+
+STORAGE_FRAME = "lti-storage"
 
 
 def _storage_offered() -> bool:
     """The demo offers LTI Platform Storage unless told not to (``?storage=0``)."""
     return request.args.get("storage", "1") != "0"
+
+
+def _storage_target() -> str | None:
+    """``_parent``, or with ``?storage=frame`` a storage frame of its own (as Canvas has)."""
+    if not _storage_offered():
+        return None
+    return STORAGE_FRAME if request.args.get("storage") == "frame" else "_parent"
+
+
+@bp.get("/storage-frame")
+def storage_frame() -> ResponseReturnValue:
+    """The platform's hidden storage frame, which answers lti.put_data and lti.get_data."""
+    return render_template("demo/storage_frame.html")
 
 
 @bp.get("/start/<course_key>/<person_key>")
@@ -83,9 +100,10 @@ def start_launch(course_key: str, person_key: str) -> ResponseReturnValue:
         "client_id": demo_org.client_id,
         "lti_deployment_id": demo_org.deployment_id,
     }
-    if _storage_offered():
-        # The course page answers the tool's lti.put_data / lti.get_data (Platform Storage).
-        fields["lti_storage_target"] = "_parent"
+    target = _storage_target()
+    if target:
+        # The course page (or its storage frame) answers lti.put_data / lti.get_data.
+        fields["lti_storage_target"] = target
     return render_template("demo/autopost.html", action=base + "/lti/login", fields=fields)
 
 

@@ -37,10 +37,15 @@
     }).join("");
   }
 
-  // One request, one answer: only from the platform's origin, with the same message_id.
+  // One request, one answer with the same message_id. Storage messages go to the platform's
+  // storage frame with the origin of its OIDC authorisation URL as target origin and answers are
+  // taken from that origin only; lti.capabilities, which carries nothing secret, goes to the
+  // window that frames the tool (on some platforms another origin than the authorisation URL)
+  // and its answer is taken from that window.
   function ask(subject, fields, frame) {
+    var capabilitiesQuery = subject === "lti.capabilities";
     return new Promise(function (resolve, reject) {
-      var target = platformWindow(frame);
+      var target = capabilitiesQuery ? platformWindow("_parent") : platformWindow(frame);
       if (!target) {
         reject(new Error("no platform frame"));
         return;
@@ -52,7 +57,8 @@
       }, TIMEOUT_MS);
       function listen(event) {
         var data = event.data;
-        if (event.origin !== origin || !data || data.message_id !== id ||
+        var trusted = capabilitiesQuery ? event.source === target : event.origin === origin;
+        if (!trusted || !data || data.message_id !== id ||
             data.subject !== subject + ".response") {
           return;
         }
@@ -69,7 +75,7 @@
       Object.keys(fields || {}).forEach(function (name) {
         message[name] = fields[name];
       });
-      target.postMessage(message, origin);
+      target.postMessage(message, capabilitiesQuery ? "*" : origin);
     });
   }
 
@@ -86,11 +92,12 @@
     });
   }
 
+  // The frame for a storage message: the one the capabilities name, else lti_storage_target.
   function supported(frames, subject) {
     if (!(subject in frames)) {
       throw new Error(subject + " is not supported by the platform");
     }
-    return frames[subject];
+    return frames[subject] || targetName;
   }
 
   if (root.getAttribute("data-mode") === "login") {
