@@ -10,6 +10,7 @@ the skip into a failure.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -244,3 +245,35 @@ def artifacts_dir() -> Path:
     """``test-artifacts/`` at the repository root (git-ignored), for screenshots."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# -- accessibility (axe-core from npm) ------------------------------------------------------
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        skip_or_fail_without_browser(f"{AXE} not found (npm ci installs axe-core)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def check_accessibility(browser: Any, axe_source: str, page: str) -> None:
+    """Run axe-core in the current frame; any WCAG 2.1 A/AA violation fails with its details."""
+    browser.execute_script(axe_source)
+    result = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})
+          .then(r => done(JSON.stringify(r.violations.map(v => ({
+              id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.slice(0, 3).map(n => n.html)})))))
+          .catch(e => done(JSON.stringify([{id: 'axe-error', help: String(e)}])));
+        """,
+        WCAG_21_AA,
+    )
+    violations = json.loads(result)
+    assert violations == [], f"accessibility violations on {page}:\n" + json.dumps(
+        violations, indent=2, ensure_ascii=False
+    )

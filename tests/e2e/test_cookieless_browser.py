@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import ToolServer, chromium
+from tests.e2e.conftest import ToolServer, check_accessibility, chromium
 
 pytest.importorskip("selenium")
 
@@ -101,7 +101,9 @@ def wait_for(browser: Any, server: ToolServer, selector: str) -> Any:
             pytest.fail(f"error page: {errors[0].text}\n--- server log ---\n{server.log()}")
 
 
-def enter_tool(browser: Any, server: ToolServer, setup: str, url: str, ready: str) -> None:
+def enter_tool(
+    browser: Any, server: ToolServer, setup: str, url: str, ready: str, axe: str
+) -> None:
     """Open the course page and get to the tool: in its frame, or in the new window it offers."""
     browser.switch_to.default_content()
     browser.get(url)
@@ -122,6 +124,7 @@ def enter_tool(browser: Any, server: ToolServer, setup: str, url: str, ready: st
             )
         return
     link = wait_for(browser, server, "a#new-window-link")
+    check_accessibility(browser, axe, "new-window offer")
     screenshot(browser, setup, "new-window-offer")
     windows = set(browser.window_handles)
     link.click()
@@ -176,12 +179,12 @@ def assert_third_party_cookies_blocked(browser: Any) -> None:
 
 
 def test_a_learner_works_through_steps_and_a_knowledge_check(
-    setup: tuple[str, Any], cross_site_server: ToolServer
+    setup: tuple[str, Any], cross_site_server: ToolServer, axe_source: str
 ) -> None:
     name, browser = setup
     server = cross_site_server
     url = course_url(server, name, LEARNER_COURSE[name], "learner")
-    enter_tool(browser, server, name, url, "h1#sa-title, h1#journey-title, h1#who")
+    enter_tool(browser, server, name, url, "h1#sa-title, h1#journey-title, h1#who", axe_source)
     if name != BLOCKED:
         assert_third_party_cookies_blocked(browser)
     if browser.find_elements(By.CSS_SELECTOR, "h1#who"):
@@ -213,12 +216,12 @@ def test_a_learner_works_through_steps_and_a_knowledge_check(
 
 
 def test_an_instructor_places_a_journey_with_deep_linking(
-    setup: tuple[str, Any], cross_site_server: ToolServer
+    setup: tuple[str, Any], cross_site_server: ToolServer, axe_source: str
 ) -> None:
     name, browser = setup
     server = cross_site_server
     url = course_url(server, name, "sodervik-ledarskap", "instructor", mode="add")
-    enter_tool(browser, server, name, url, "h1#picker-title")
+    enter_tool(browser, server, name, url, "h1#picker-title", axe_source)
     browser.find_elements(By.CSS_SELECTOR, "input[name=journey]")[0].click()
     browser.find_element(By.CSS_SELECTOR, "form[method=post] .actions button").click()
     # The response goes back to the platform's site inside the frame (a cross-site navigation

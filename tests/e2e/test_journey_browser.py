@@ -7,7 +7,6 @@ end state is saved in ``test-artifacts/``.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ except ImportError:
         raise
     pytest.skip("selenium is not installed (pip install selenium)", allow_module_level=True)
 
-from tests.e2e.conftest import skip_or_fail_without_browser
+from tests.e2e.conftest import check_accessibility
 from tests.support.platform import running_platform
 
 if TYPE_CHECKING:
@@ -33,35 +32,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 WAIT_SECONDS = 20
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE.exists():
-        skip_or_fail_without_browser(f"{AXE} not found (npm ci installs axe-core)")
-    return AXE.read_text(encoding="utf-8")
-
-
-def check_accessibility(browser: Any, axe_source: str, page: str) -> None:
-    """Run axe-core in the current frame; any WCAG 2.1 A/AA violation fails with its details."""
-    browser.execute_script(axe_source)
-    result = browser.execute_async_script(
-        """
-        const done = arguments[arguments.length - 1];
-        axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})
-          .then(r => done(JSON.stringify(r.violations.map(v => ({
-              id: v.id, impact: v.impact, help: v.help,
-              nodes: v.nodes.slice(0, 3).map(n => n.html)})))))
-          .catch(e => done(JSON.stringify([{id: 'axe-error', help: String(e)}])));
-        """,
-        WCAG_21_AA,
-    )
-    violations = json.loads(result)
-    assert violations == [], f"accessibility violations on {page}:\n" + json.dumps(
-        violations, indent=2, ensure_ascii=False
-    )
 
 
 def open_in_course(browser: Any, server: ToolServer, course: str, person: str, ready: str) -> None:
