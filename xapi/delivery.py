@@ -83,13 +83,21 @@ def classify(result: SendResult, statement_ids: Sequence[str]) -> str:
     return RETRY
 
 
-def backoff_seconds(
-    failures: int, options: DeliveryOptions, rng: Callable[[], float] = random.random
+def exponential_backoff(
+    failures: int, base_seconds: float, max_seconds: float, rng: Callable[[], float] = random.random
 ) -> float:
     """Exponential back-off with jitter: between half and all of base * 2^(failures - 1)."""
     exponent = min(max(failures - 1, 0), 30)
-    delay: float = min(options.backoff_max_seconds, options.backoff_base_seconds * 2.0**exponent)
+    delay: float = min(max_seconds, base_seconds * 2.0**exponent)
     return delay * (0.5 + rng() / 2)
+
+
+def backoff_seconds(
+    failures: int, options: DeliveryOptions, rng: Callable[[], float] = random.random
+) -> float:
+    return exponential_backoff(
+        failures, options.backoff_base_seconds, options.backoff_max_seconds, rng
+    )
 
 
 @dataclass(frozen=True)

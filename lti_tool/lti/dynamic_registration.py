@@ -151,19 +151,9 @@ def fetch_configuration(
 ) -> PlatformConfiguration:
     """The platform's OpenID configuration, checked as the specification requires."""
     _check_url(url, "openid_configuration URL", require_https)
-    headers = {"Accept": "application/json"}
-    if registration_token:
-        headers["Authorization"] = f"Bearer {registration_token}"
-    try:
-        with http.get(url, headers=headers, timeout=TIMEOUT, stream=True) as response:
-            body = _read_limited(response)
-            status = response.status_code
-    except requests.RequestException as exc:
-        raise RegistrationError(
-            "platform_unreachable",
-            f"The platform's configuration at {url} could not be fetched: {exc}.",
-            502,
-        ) from exc
+    status, body = _call(
+        http, "GET", url, registration_token, f"The platform's configuration at {url}"
+    )
     if status != 200:
         raise RegistrationError(
             "platform_unreachable",
@@ -212,6 +202,29 @@ def fetch_configuration(
         ),
         variables=_strings(lti.get("variables")),
     )
+
+
+def _call(
+    http: requests.Session,
+    method: str,
+    url: str,
+    registration_token: str | None,
+    what: str,
+    **kwargs: Any,
+) -> tuple[int, bytes]:
+    """(status, body of at most the size limit) of one request with the registration token."""
+    headers = {"Accept": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        with http.request(
+            method, url, headers=headers, timeout=TIMEOUT, stream=True, **kwargs
+        ) as response:
+            return response.status_code, _read_limited(response)
+    except requests.RequestException as exc:
+        raise RegistrationError(
+            "platform_unreachable", f"{what} could not be reached: {exc}.", 502
+        ) from exc
 
 
 def _read_limited(response: requests.Response) -> bytes:
@@ -323,21 +336,14 @@ def register_client(
     registration_token: str | None,
     body: dict[str, Any],
 ) -> PlatformAnswer:
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if registration_token:
-        headers["Authorization"] = f"Bearer {registration_token}"
-    try:
-        with http.post(
-            config.registration_endpoint, json=body, headers=headers, timeout=TIMEOUT, stream=True
-        ) as response:
-            raw = _read_limited(response)
-            status = response.status_code
-    except requests.RequestException as exc:
-        raise RegistrationError(
-            "platform_unreachable",
-            f"The platform's registration endpoint could not be reached: {exc}.",
-            502,
-        ) from exc
+    status, raw = _call(
+        http,
+        "POST",
+        config.registration_endpoint,
+        registration_token,
+        "The platform's registration endpoint",
+        json=body,
+    )
     if status not in (200, 201):
         reason = raw[:300].decode("utf-8", "replace")
         raise RegistrationError(

@@ -34,6 +34,7 @@ from lti_tool.lti.models import Registration, ScoreState, ScoreSubmission
 from lti_tool.lti.services import AccessTokens, ServiceRegistration
 from lti_tool.tenancy.models import Context, Organization, Person, ResourceLink
 from xapi.db import aggregate_datetime
+from xapi.delivery import exponential_backoff
 
 log = logging.getLogger("lti_tool.passback")
 
@@ -125,10 +126,9 @@ class PassbackOptions:
 def backoff_seconds(
     attempts: int, options: PassbackOptions, rng: Callable[[], float] = random.random
 ) -> float:
-    """Between half and all of base * 2^(attempts - 1), at most the maximum."""
-    exponent = min(max(attempts - 1, 0), 30)
-    delay = min(options.backoff_max_seconds, options.backoff_base_seconds * 2.0**exponent)
-    return float(delay * (0.5 + rng() / 2))
+    return exponential_backoff(
+        attempts, options.backoff_base_seconds, options.backoff_max_seconds, rng
+    )
 
 
 @dataclass
