@@ -90,36 +90,35 @@ class Statement(XapiBase):
 
 
 class StatementAgent(XapiBase):
-    """An agent a statement is about, by inverse functional identifier and where it appears."""
+    """An agent a statement is about, by inverse functional identifier and where it appears.
+
+    The primary key is the lookup order of the ``agent`` filter (newest first by ``seq``). No
+    foreign key to the statement: the row is written in the same SQL statement as the statement
+    it indexes, and erasure and retention delete both explicitly, so a constraint would only
+    add a check per row on the ingest path.
+    """
 
     __tablename__ = "xapi_statement_agents"
-    __table_args__ = (Index("ix_xapi_statement_agents_lookup", "tenant", "ifi", "related", "seq"),)
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    seq: Mapped[int] = mapped_column(
-        ForeignKey("xapi_statements.seq", ondelete="CASCADE"), index=True
-    )
-    tenant: Mapped[str] = mapped_column(String(64))
-    ifi: Mapped[str] = mapped_column(String(600))
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ifi: Mapped[str] = mapped_column(String(600), primary_key=True)
     # False for actor/object (matched by ``agent``), True for every other place (related_agents).
-    related: Mapped[bool] = mapped_column(Boolean)
+    related: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False, index=True)
 
 
 class StatementActivity(XapiBase):
-    """An activity a statement is about; ``related`` is True outside the statement's object."""
+    """An activity a statement is about; ``related`` is True outside the statement's object.
+
+    Keyed like ``StatementAgent`` (lookup order, no foreign key, for the same reasons).
+    """
 
     __tablename__ = "xapi_statement_activities"
-    __table_args__ = (
-        Index("ix_xapi_statement_activities_lookup", "tenant", "activity_id", "related", "seq"),
-    )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    seq: Mapped[int] = mapped_column(
-        ForeignKey("xapi_statements.seq", ondelete="CASCADE"), index=True
-    )
-    tenant: Mapped[str] = mapped_column(String(64))
-    activity_id: Mapped[str] = mapped_column(String(1000))
-    related: Mapped[bool] = mapped_column(Boolean)
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    related: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False, index=True)
 
 
 class Attachment(XapiBase):

@@ -394,23 +394,25 @@ def store_statements(
         ids.append(statement_id)
         prepared.append(statement)
 
-    existing = {} if fresh_ids else _existing(session, tenant, ids)
+    postgresql = _is_postgresql(session)
+    # PostgreSQL checks stored ids and earlier voiding statements inside its one INSERT (ON
+    # CONFLICT, EXISTS), so the common case of new ids costs no look-up before it.
+    existing = {} if fresh_ids or postgresql else _existing(session, tenant, ids)
     new: list[dict[str, Any]] = []
     for statement in prepared:
         stored = existing.get(statement["id"])
         if stored is None:
             new.append(statement)
         elif not same_statement(stored, statement):
-            raise ConflictError(
-                f"A different statement with the id {statement['id']} is already stored; "
-                "statements are immutable."
-            )
+            raise _conflict(statement["id"])
     if not new:
         return StoreResult(ids)
 
     voided_targets = _voiding_targets(session, tenant, new)
     new_ids = [s["id"] for s in new]
-    already_voided = set() if fresh_ids else _voided_on_arrival(session, tenant, new_ids)
+    already_voided = (
+        set() if fresh_ids or postgresql else _voided_on_arrival(session, tenant, new_ids)
+    )
     rows: list[dict[str, Any]] = []
     for statement in new:
         full = dict(statement)
@@ -440,7 +442,7 @@ def store_statements(
             }
         )
 
-    if _is_postgresql(session):
+    if postgresql:
         seq_by_id = _insert_postgresql(
             session, tenant, rows, new, authority, stored_at, credential_id, can_define
         )
@@ -449,17 +451,23 @@ def store_statements(
             session, tenant, rows, new, authority, stored_at, credential_id, can_define
         )
     if len(seq_by_id) < len(rows):
-        # Stored concurrently by another request: a no-op when identical, else a conflict.
+        # Already stored (before, or concurrently by another request): a no-op when identical,
+        # else a conflict.
         racing = _existing(
             session, tenant, [r["statement_id"] for r in rows if r["statement_id"] not in seq_by_id]
         )
         for statement in new:
             other = racing.get(statement["id"])
             if other is not None and not same_statement(other, statement):
-                raise ConflictError(
-                    f"A different statement with the id {statement['id']} is already stored; "
-                    "statements are immutable."
-                )
+                raise _conflict(statement["id"])
+        if postgresql:
+            # The INSERT left the definitions alone (see _INSERT_POSTGRESQL): only the
+            # statements stored now may change them.
+            definitions: list[tuple[str, dict[str, Any] | None]] = []
+            for statement in new:
+                if statement["id"] in seq_by_id:
+                    _index_statement(statement, {}, {}, definitions, False)
+            _upsert_definitions(session, tenant, definitions, can_define)
     stored_ids = [s["id"] for s in new if s["id"] in seq_by_id]
     if voided_targets:
         for chunk in _chunks(session, sorted(voided_targets)):
@@ -475,6 +483,13 @@ def store_statements(
     if attachments:
         store_attachments(session, tenant, attachments)
     return StoreResult(ids, stored_ids)
+
+
+def _conflict(statement_id: str) -> ConflictError:
+    return ConflictError(
+        f"A different statement with the id {statement_id} is already stored; "
+        "statements are immutable."
+    )
 
 
 def _index_rows(
@@ -545,11 +560,16 @@ def _merged_definition_sql(old: str, new: str) -> str:
     return merged
 
 
+# Typed once: a bare parameter would be deduced as text in a select list and varchar elsewhere.
+_TENANT = "CAST(:tenant AS VARCHAR(64))"
 _EMPTY_DEFINITION = "(a.definition IS NULL OR a.definition IN ('null'::jsonb, '{}'::jsonb))"
 _MERGED = _merged_definition_sql("a.definition", "r.definition")
 # Statements, their agent and activity index rows and the activity definitions in one statement
 # (one round trip): the index rows join the statements actually inserted (RETURNING), so a
-# statement stored concurrently by another request gets none here. Definitions as
+# statement stored before or concurrently by another request gets none here; a statement that
+# an earlier voiding statement targets arrives voided (EXISTS, on the partial index of
+# references). When any id was already stored the definitions are left to the caller, which
+# applies only those of the statements inserted now (rare: a resent batch). Definitions as
 # ``_upsert_definitions`` stores them: new activities inserted (an activity already there is left
 # alone, and not locked); known ones updated only when ``merge_definition`` changes them and the
 # credential may define, or when they have no definition yet (an UPDATE locks only the rows it
@@ -560,7 +580,12 @@ WITH s AS (
         tenant, statement_id, verb_id, registration, object_statement_id, voided, is_voiding,
         stored, "timestamp", version, "full", credential_id
     )
-    SELECT :tenant, r.statement_id, r.verb_id, r.registration, r.object_statement_id, r.voided,
+    SELECT {_TENANT}, r.statement_id, r.verb_id, r.registration, r.object_statement_id,
+        r.voided OR (NOT r.is_voiding AND EXISTS (
+            SELECT 1 FROM xapi_statements AS v
+            WHERE v.tenant = {_TENANT} AND v.object_statement_id = r.statement_id
+                AND v.is_voiding
+        )),
         r.is_voiding, :stored, r."timestamp", r.version, r."full", :credential_id
     FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
         statement_id VARCHAR(36), verb_id VARCHAR(1000), registration VARCHAR(36),
@@ -571,21 +596,22 @@ WITH s AS (
     RETURNING seq, statement_id
 ), agents AS (
     INSERT INTO xapi_statement_agents (seq, tenant, ifi, related)
-    SELECT s.seq, :tenant, r.ifi, r.related
+    SELECT s.seq, {_TENANT}, r.ifi, r.related
     FROM jsonb_to_recordset(CAST(:agents AS jsonb))
         AS r(statement_id VARCHAR(36), ifi VARCHAR(600), related BOOLEAN)
     JOIN s ON s.statement_id = r.statement_id
 ), activities AS (
     INSERT INTO xapi_statement_activities (seq, tenant, activity_id, related)
-    SELECT s.seq, :tenant, r.activity_id, r.related
+    SELECT s.seq, {_TENANT}, r.activity_id, r.related
     FROM jsonb_to_recordset(CAST(:activities AS jsonb))
         AS r(statement_id VARCHAR(36), activity_id VARCHAR(1000), related BOOLEAN)
     JOIN s ON s.statement_id = r.statement_id
 ), new_definitions AS (
     INSERT INTO xapi_activities (tenant, activity_id, definition, updated_at)
-    SELECT :tenant, r.activity_id, r.definition, :stored
+    SELECT {_TENANT}, r.activity_id, r.definition, :stored
     FROM jsonb_to_recordset(CAST(:definitions AS jsonb))
         AS r(activity_id VARCHAR(1000), definition JSONB)
+    WHERE (SELECT count(*) FROM s) = :row_count
     ON CONFLICT (tenant, activity_id) DO NOTHING
 ), changed_definitions AS (
     UPDATE xapi_activities AS a
@@ -593,7 +619,8 @@ WITH s AS (
         updated_at = :stored
     FROM jsonb_to_recordset(CAST(:definitions AS jsonb))
         AS r(activity_id VARCHAR(1000), definition JSONB)
-    WHERE a.tenant = :tenant AND a.activity_id = r.activity_id
+    WHERE a.tenant = {_TENANT} AND a.activity_id = r.activity_id
+        AND (SELECT count(*) FROM s) = :row_count
         AND r.definition IS NOT NULL
         AND (:can_define OR {_EMPTY_DEFINITION})
         AND ({_EMPTY_DEFINITION} OR ({_MERGED}) IS DISTINCT FROM a.definition)
@@ -635,6 +662,7 @@ def _insert_postgresql(
             "stored": stored_at,
             "credential_id": credential_id,
             "can_define": can_define,
+            "row_count": len(rows),
             "rows": dumps(rows).decode("utf-8"),
             "agents": dumps(agent_rows).decode("utf-8"),
             "activities": dumps(activity_rows).decode("utf-8"),

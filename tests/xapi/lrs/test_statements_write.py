@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lti_tool.db import get_database
 from tests.xapi.lrs.conftest import LrsClient
@@ -186,6 +187,33 @@ def test_activity_definitions_are_kept_canonical(app: Flask, can_define: bool) -
         }
     else:
         assert stored.definition == {"name": {"en-US": "First"}}
+
+
+def test_a_resent_statement_does_not_change_definitions_again(app: Flask, lrs: LrsClient) -> None:
+    """In a batch that repeats a stored statement, only the statements stored now define."""
+    first = statement(
+        id=str(uuid.uuid4()),
+        object={"id": "http://example.com/a2", "definition": {"name": {"en-US": "Old"}}},
+    )
+    post(lrs, first)
+    post(
+        lrs,
+        statement(object={"id": "http://example.com/a2", "definition": {"name": {"en-US": "New"}}}),
+    )
+    newcomer = statement(
+        object={"id": "http://example.com/a2", "definition": {"description": {"en-US": "Added"}}}
+    )
+    ids = post(lrs, [first, newcomer])
+    assert ids[0] == first["id"]
+    with get_database(app).session() as session:
+        stored = session.scalars(
+            select(Activity).where(Activity.activity_id == "http://example.com/a2")
+        ).one()
+        assert stored.definition == {
+            "name": {"en-US": "New"},
+            "description": {"en-US": "Added"},
+        }
+        assert session.scalar(select(func.count()).select_from(Statement)) == 3
 
 
 def test_store_statements_leaves_the_commit_to_the_caller(app: Flask) -> None:
