@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from lti_tool.tenancy.models import Organization
+from typing import Protocol
 
 
-def tenant_of(org: Organization) -> str:
+class Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+def tenant_of(org: Identified) -> str:
     """The LRS tenant of an organisation: its id, stable across renames."""
     return str(org.id)

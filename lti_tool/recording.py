@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from lti_tool.lrs_tenancy import tenant_of
 from lti_tool.lti.adapter import DeploymentInfo as Deployment
+from lti_tool.lti.adapter import OrganizationInfo
 from lti_tool.lti.adapter import RegistrationInfo as Registration
 from lti_tool.tenancy.models import Organization
 from lti_tool.tenancy.provisioning import Provisioned
@@ -17,6 +18,8 @@ from xapi.recorder import Recorder
 from xapi.statements import ActivityRef, Person, PrivacyPolicy, Situation, StatementFactory
 
 EXTENSION_KEY = "lti_journeys_recording"
+# A launch records with the cached snapshot, the journey pages with the row.
+AnyOrganization = Organization | OrganizationInfo
 TOOL_PLATFORM = "https://purl.imsglobal.org/spec/lti/claim/tool_platform"
 
 
@@ -30,7 +33,7 @@ class Recording:
             secret_key.encode(), b"lti-journeys xapi pseudonyms", hashlib.sha256
         ).digest()
 
-    def policy(self, org: Organization) -> PrivacyPolicy:
+    def policy(self, org: AnyOrganization) -> PrivacyPolicy:
         key = None
         if org.xapi_pseudonymise:
             # One key per organisation: pseudonyms cannot be joined across organisations.
@@ -39,7 +42,7 @@ class Recording:
 
     def situation(
         self,
-        org: Organization,
+        org: AnyOrganization,
         registration: Registration,
         deployment: Deployment,
         provisioned: Provisioned,
@@ -74,7 +77,7 @@ class Recording:
 
     def launched(
         self,
-        org: Organization,
+        org: AnyOrganization,
         registration: Registration,
         deployment: Deployment,
         provisioned: Provisioned,
@@ -104,7 +107,7 @@ class Recording:
             situation=self.situation(org, registration, deployment, provisioned, claims, language),
         )
 
-    def record(self, session: Any, org: Organization, statements: list[dict[str, Any]]) -> None:
+    def record(self, session: Any, org: AnyOrganization, statements: list[dict[str, Any]]) -> None:
         self.recorder.record(session, tenant_of(org), statements)
 
 

@@ -52,6 +52,10 @@ def _cli(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
+def _slug(version: str) -> str:
+    return "conformance-" + version.replace(".", "")
+
+
 def _start_lrs(
     version: str, database_url: str | None, workdir: Path
 ) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
@@ -70,7 +74,8 @@ def _start_lrs(
         }
     )
     _cli(env, "db", "upgrade")
-    _cli(env, "org", "add", "--slug", "conformance", "--name", "Conformance run")
+    # One organisation (an LRS tenant of its own) per version, so both runs can share a database.
+    _cli(env, "org", "add", "--slug", _slug(version), "--name", f"Conformance run, xAPI {version}")
     log = (workdir / f"gunicorn-{version}.log").open("wb")
     server = subprocess.Popen(
         [
@@ -116,7 +121,15 @@ def run_suite(suite: Path, version: str, args: argparse.Namespace, workdir: Path
     try:
         credential = json.loads(
             _cli(
-                env, "lrs", "credential", "add", "--org", "conformance", "--scopes", "all", "--json"
+                env,
+                "lrs",
+                "credential",
+                "add",
+                "--org",
+                _slug(version),
+                "--scopes",
+                "all",
+                "--json",
             )
         )
         logs = suite / "logs"

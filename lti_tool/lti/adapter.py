@@ -45,6 +45,7 @@ from lti_tool.lti.errors import LaunchError
 from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.lti.state_store import StateStore
+from lti_tool.tenancy.models import Organization
 
 ALLOWED_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
@@ -88,6 +89,27 @@ class RegistrationInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class OrganizationInfo:
+    """What recording a launch needs of an organisation: an immutable copy, safe to cache."""
+
+    id: int
+    slug: str
+    name: str
+    xapi_pseudonymise: bool
+    xapi_include_identity: bool
+
+    @classmethod
+    def of(cls, row: Organization) -> OrganizationInfo:
+        return cls(
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            xapi_pseudonymise=bool(row.xapi_pseudonymise),
+            xapi_include_identity=bool(row.xapi_include_identity),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class DeploymentInfo:
     """An active deployment: an immutable copy, safe to share and cache."""
 
@@ -106,13 +128,15 @@ def find_registration(session: Session, issuer: str, client_id: str | None) -> R
 
 
 class RegistrationCache:
-    """Registrations and active deployments of this process, each kept ``ttl_seconds``.
+    """Registrations, organisations and active deployments of this process, each kept
+    ``ttl_seconds``.
 
     Only an optimisation: every entry is an immutable snapshot read from the database, so each
     process (and host) fills its own and none depends on another's. Only found registrations and
     *active* deployments are kept; an unknown registration or a pending deployment is looked up
     again on every launch, so approving a deployment takes effect at once, while a change to a
-    registration row (or removing a deployment) takes effect within ``ttl_seconds``.
+    registration or organisation row (its xAPI privacy settings too) or removing a deployment
+    takes effect within ``ttl_seconds``.
     """
 
     def __init__(self, ttl_seconds: float = 10.0) -> None:
@@ -138,6 +162,15 @@ class RegistrationCache:
             return cached
         row = session.get(Registration, registration_id)
         return None if row is None else self._put(key, RegistrationInfo.of(row))
+
+    def organization(self, session: Session, organization_id: int) -> OrganizationInfo | None:
+        """The organisation (its xAPI privacy settings included) as of ``ttl_seconds`` ago."""
+        key = ("organization", organization_id)
+        cached = self._get(key)
+        if isinstance(cached, OrganizationInfo):
+            return cached
+        row = session.get(Organization, organization_id)
+        return None if row is None else self._put(key, OrganizationInfo.of(row))
 
     def active_deployment(self, registration_id: int, deployment_id: str) -> DeploymentInfo | None:
         """The deployment if this process has seen it active within ``ttl_seconds``."""

@@ -30,7 +30,7 @@ from lti_tool.lti.roles import map_roles
 from lti_tool.lti.runtime import LtiRuntime
 from lti_tool.lti.session_token import LaunchIdentity
 from lti_tool.recording import get_recording
-from lti_tool.tenancy.models import AuditEvent, Organization
+from lti_tool.tenancy.models import AuditEvent
 from lti_tool.tenancy.provisioning import Provisioned, provision_launch
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ def handle_launch(session: Session, runtime: LtiRuntime, form: FormRequest) -> L
     provisioned = provision_launch(session, registration, deployment, claims, roles)
     # The launched statement is written in the same transaction as the provisioning.
     recording = get_recording()
-    org = session.get(Organization, registration.organization_id)
+    org = cache.organization(session, registration.organization_id)
     if org is not None:
         presentation = claims.get(CLAIM + "launch_presentation") or {}
         language = _locale(presentation.get("locale") if isinstance(presentation, dict) else None)

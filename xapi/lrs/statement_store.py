@@ -627,6 +627,8 @@ WITH s AS (
 )
 SELECT seq, statement_id FROM s
 """  # noqa: S608 (fixed SQL fragments, no input)
+# Parsed once: building a TextClause scans the SQL for its parameters on every call.
+_INSERT_POSTGRESQL_CLAUSE = text(_INSERT_POSTGRESQL)
 
 
 def _insert_postgresql(
@@ -656,7 +658,7 @@ def _insert_postgresql(
         )
     incoming = _incoming_definitions(definitions)
     result = session.execute(
-        text(_INSERT_POSTGRESQL),
+        _INSERT_POSTGRESQL_CLAUSE,
         {
             "tenant": tenant,
             "stored": stored_at,

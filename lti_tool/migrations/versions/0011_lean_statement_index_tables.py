@@ -47,7 +47,7 @@ def downgrade() -> None:
         else:
             with op.batch_alter_table(table, schema=None) as batch_op:
                 batch_op.add_column(sa.Column("id", BIG_ID, nullable=True))
-            op.execute(f"UPDATE {table} SET id = rowid")
+            op.execute(f"UPDATE {table} SET id = rowid")  # noqa: S608 (fixed table names)
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column("id", existing_type=BIG_ID, nullable=False)
             batch_op.create_primary_key(f"pk_{table}", ["id"])
