@@ -153,6 +153,8 @@ class ScoreJob:
 @dataclass
 class _Pass:
     failed_registrations: dict[int, str] = field(default_factory=dict)
+    # The signing key, loaded once per pass (a rotation takes effect from the next pass).
+    key: SigningKey | None = None
 
 
 class PassbackWorker:
@@ -278,15 +280,12 @@ class PassbackWorker:
                 # The platform failed for another row of this pass: do not hammer it.
                 self._retry(session, job, failed, count=False)
                 return
+            if current.key is None:
+                current.key = self.key(session)
             service = GradeService(
                 self.tokens,
-                ServiceRegistration(
-                    id=job.registration.id,
-                    client_id=job.registration.client_id,
-                    token_url=job.registration.auth_token_url,
-                    audience=job.registration.auth_audience,
-                ),
-                self.key(session),
+                ServiceRegistration.of(job.registration),
+                current.key,
                 job.context.ags_scopes or [],
             )
             session.commit()

@@ -18,6 +18,7 @@ import jwt
 import requests
 
 from lti_tool.lti.keys import SigningKey
+from lti_tool.lti.models import Registration
 
 TIMEOUT_SECONDS = 10.0
 MAX_PAGES = 200
@@ -31,10 +32,21 @@ class ServiceError(Exception):
 
 @dataclass(frozen=True)
 class ServiceRegistration:
+    """What asking a platform for an access token needs of its registration."""
+
     id: int
     client_id: str
     token_url: str
     audience: str | None
+
+    @classmethod
+    def of(cls, registration: Registration) -> ServiceRegistration:
+        return cls(
+            id=registration.id,
+            client_id=registration.client_id,
+            token_url=registration.auth_token_url,
+            audience=registration.auth_audience,
+        )
 
 
 class AccessTokens:

@@ -40,12 +40,7 @@ def refresh_roster(
     registration = session.get(Registration, context.registration_id)
     if registration is None:  # pragma: no cover - foreign key
         raise ServiceError("The course's platform registration is gone.")
-    service = ServiceRegistration(
-        id=registration.id,
-        client_id=registration.client_id,
-        token_url=registration.auth_token_url,
-        audience=registration.auth_audience,
-    )
+    service = ServiceRegistration.of(registration)
     members = tokens.fetch_members(context.nrps_url, tokens.get(service, (NRPS_SCOPE,), key))
     now = utcnow()
     rows: dict[str, dict[str, Any]] = {}
