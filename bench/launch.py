@@ -46,6 +46,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
 
 from lti_tool import migrate  # noqa: E402
 from lti_tool.db import Database  # noqa: E402
@@ -231,6 +232,33 @@ class Target:
     login_path: str
     launch_path: str
     workers_cpu: Callable[[], float | None] = lambda: None
+    database_cpu: Callable[[], float | None] = lambda: 0.0
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def database_cpu(database_url: str) -> Callable[[], float | None]:
+    """CPU seconds so far of the PostgreSQL backends serving ``database_url`` (the tool's)."""
+    engine = create_engine(database_url, poolclass=NullPool)
+
+    def measure() -> float | None:
+        with engine.connect() as conn:
+            pids = conn.scalars(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).all()
+        return sum(_process_cpu(pid) for pid in pids) if Path("/proc/self/stat").exists() else None
+
+    return measure
 
 
 class LaunchFailed(Exception):
@@ -305,12 +333,26 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     cpu_seconds: float | None = 0.0
+    # PostgreSQL backends of the app's database, and this process (the load generator and the
+    # platform, which serves the JWKS).
+    database_seconds: float | None = 0.0
+    generator_seconds: float = 0.0
 
     @property
     def cpu_per_launch(self) -> float | None:
         if self.cpu_seconds is None or not self.launches:
             return None
         return self.cpu_seconds / self.launches
+
+    @property
+    def database_per_launch(self) -> float | None:
+        if self.database_seconds is None or not self.launches:
+            return None
+        return self.database_seconds / self.launches
+
+    @property
+    def generator_per_launch(self) -> float | None:
+        return self.generator_seconds / self.launches if self.launches else None
 
     @property
     def throughput(self) -> float:
@@ -325,6 +367,11 @@ class Result:
             self.cpu_seconds = None
         else:
             self.cpu_seconds += other.cpu_seconds
+        if self.database_seconds is None or other.database_seconds is None:
+            self.database_seconds = None
+        else:
+            self.database_seconds += other.database_seconds
+        self.generator_seconds += other.generator_seconds
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -363,6 +410,8 @@ def run(
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
     cpu_before = target.workers_cpu()
+    database_before = target.database_cpu()
+    generator_before = time.process_time()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -370,6 +419,13 @@ def run(
         while thread.is_alive():
             thread.join(0.2)
     result.seconds = time.perf_counter() - started
+    result.generator_seconds = time.process_time() - generator_before
+    database_after = target.database_cpu()
+    result.database_seconds = (
+        None
+        if database_before is None or database_after is None
+        else max(0.0, database_after - database_before)
+    )
     cpu_after = target.workers_cpu()
     result.cpu_seconds = (
         None if cpu_before is None or cpu_after is None else max(0.0, cpu_after - cpu_before)
@@ -379,8 +435,23 @@ def run(
 
 
 # --- output ------------------------------------------------------------------------------------
+def _ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.1f}"
+
+
 def table(results: list[Result]) -> str:
-    header = ("app", "mode", "launches", "errors", "launches/s", "p50 ms", "p95 ms", "CPU ms")
+    header = (
+        "app",
+        "mode",
+        "launches",
+        "errors",
+        "launches/s",
+        "p50 ms",
+        "p95 ms",
+        "CPU ms",
+        "DB ms",
+        "gen ms",
+    )
     rows = [header] + [
         (
             r.target,
@@ -390,7 +461,9 @@ def table(results: list[Result]) -> str:
             f"{r.throughput:.1f}",
             f"{r.percentile(50) * 1000:.1f}",
             f"{r.percentile(95) * 1000:.1f}",
-            "n/a" if r.cpu_per_launch is None else f"{r.cpu_per_launch * 1000:.1f}",
+            _ms(r.cpu_per_launch),
+            _ms(r.database_per_launch),
+            _ms(r.generator_per_launch),
         )
         for r in results
     ]
@@ -517,7 +590,12 @@ def main(argv: list[str] | None = None) -> int:
             targets.append(
                 (
                     Target(
-                        "lti-journeys", server.url, "/lti/login", "/lti/launch", server.workers_cpu
+                        "lti-journeys",
+                        server.url,
+                        "/lti/login",
+                        "/lti/launch",
+                        server.workers_cpu,
+                        database_cpu(database_url),
                     ),
                     server,
                 )
@@ -586,7 +664,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{args.workers} gunicorn sync workers per app, {os.cpu_count()} CPUs, "
         "complete launch = login + id_token POST + landing page;\n"
-        "CPU ms = the app's gunicorn workers' CPU time per complete launch (not PostgreSQL's)"
+        "CPU ms = the app's gunicorn workers' CPU time per complete launch; DB ms = its\n"
+        "PostgreSQL backends' (the baseline has no database); gen ms = the load generator's,\n"
+        "the platform's JWKS endpoint included (all of them share the machine's cores)"
     )
     print(f"load average (1 min) before/after: {load_before[0]:.2f}/{load_after[0]:.2f}")
     print(table(results))
