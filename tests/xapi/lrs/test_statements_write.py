@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from lti_tool.db import get_database
 from tests.xapi.lrs.conftest import LrsClient
@@ -259,3 +260,25 @@ def test_index_rows_mark_related_agents_and_activities(app: Flask) -> None:
         "http://example.com/activities/course-1": False,
         "http://example.com/parent": True,
     }
+
+
+def test_a_batch_of_new_statements_costs_a_fixed_number_of_sql_statements(
+    app: Flask, lrs: LrsClient
+) -> None:
+    """PostgreSQL checks stored ids and earlier voiding statements inside its one INSERT;
+    SQLite needs a statement per table and look-up, whatever the batch's size."""
+    engine = get_database(app).engine
+    post(lrs, statement())  # credentials and caches warm
+    executed: list[str] = []
+
+    def count(*args: Any) -> None:
+        executed.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        post(lrs, [statement(id=str(uuid.uuid4())) for _ in range(50)])
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(executed) == (1 if engine.dialect.name == "postgresql" else 6), executed
+    with get_database(app).session() as session:
+        assert session.scalar(select(func.count()).select_from(Statement)) == 51
