@@ -259,6 +259,28 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
+def page_replaced(old: Any) -> Any:
+    """A wait condition: ``old`` (an element, usually the page's ``html``) left the document.
+
+    Like selenium's ``staleness_of``, but Chromium reports an element of a document that was
+    replaced inside a frame as "does not belong to the document", not as a stale element.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def replaced(_driver: Any) -> bool:
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    return replaced
+
+
 def check_accessibility(browser: Any, axe_source: str, page: str) -> None:
     """Run axe-core in the current frame; any WCAG 2.1 A/AA violation fails with its details."""
     browser.execute_script(axe_source)

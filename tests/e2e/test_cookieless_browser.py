@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import ToolServer, check_accessibility, chromium
+from tests.e2e.conftest import ToolServer, check_accessibility, chromium, page_replaced
 
 pytest.importorskip("selenium")
 
@@ -137,7 +137,7 @@ def follow(browser: Any, server: ToolServer, selector: str, ready: str) -> None:
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, selector).click()
     try:
-        WebDriverWait(browser, WAIT_SECONDS).until(ec.staleness_of(old))
+        WebDriverWait(browser, WAIT_SECONDS).until(page_replaced(old))
     except TimeoutException:
         pytest.fail(f"{selector} led nowhere from {browser.current_url}:\n{browser.page_source}")
     wait_for(browser, server, ready)

@@ -26,6 +26,8 @@ except ImportError:
         raise
     pytest.skip("selenium is not installed (pip install selenium)", allow_module_level=True)
 
+from tests.e2e.conftest import page_replaced
+
 if TYPE_CHECKING:
     from tests.e2e.conftest import ToolServer
 
@@ -161,7 +163,7 @@ def test_language_switch_in_iframe_keeps_the_launch(
     for wanted, name in ((other, "switched"), (first, "switched-back")):
         old_html = browser.find_element(By.TAG_NAME, "html")
         browser.find_element(By.CSS_SELECTOR, f"nav.lang a[lang='{wanted}']").click()
-        WebDriverWait(browser, WAIT_SECONDS).until(ec.staleness_of(old_html))
+        WebDriverWait(browser, WAIT_SECONDS).until(page_replaced(old_html))
         WebDriverWait(browser, WAIT_SECONDS).until(
             ec.presence_of_element_located((By.CSS_SELECTOR, LANDING_OR_ERROR))
         )

@@ -23,7 +23,7 @@ except ImportError:
         raise
     pytest.skip("selenium is not installed (pip install selenium)", allow_module_level=True)
 
-from tests.e2e.conftest import check_accessibility
+from tests.e2e.conftest import check_accessibility, page_replaced
 from tests.support.platform import running_platform
 
 if TYPE_CHECKING:
@@ -57,14 +57,14 @@ def wait_for(browser: Any, server: ToolServer, selector: str) -> Any:
 def submit(browser: Any, server: ToolServer, form_selector: str, ready: str) -> None:
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, f"{form_selector} button[type=submit]").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(ec.staleness_of(old))
+    WebDriverWait(browser, WAIT_SECONDS).until(page_replaced(old))
     wait_for(browser, server, ready)
 
 
 def follow(browser: Any, server: ToolServer, link_selector: str, ready: str) -> None:
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, link_selector).click()
-    WebDriverWait(browser, WAIT_SECONDS).until(ec.staleness_of(old))
+    WebDriverWait(browser, WAIT_SECONDS).until(page_replaced(old))
     wait_for(browser, server, ready)
 
 
@@ -172,7 +172,7 @@ def test_instructor_places_a_journey_with_deep_linking(
     _screenshot(browser, artifacts_dir, "deep-linking-picker")
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, "form[method=post] .actions button").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(ec.staleness_of(old))
+    WebDriverWait(browser, WAIT_SECONDS).until(page_replaced(old))
     # The browser posts the signed response to the demo platform, which places the link.
     placed = wait_for(browser, tool_server, "h1#placed-title")
     assert placed.text

@@ -41,31 +41,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from xapi.lrs.agents import ifi_key
 from xapi.lrs.documents import AGENT_PROFILE, STATE
 from xapi.lrs.models import (
+    ACTIVITIES,
+    AGENTS,
+    STATEMENTS,
     Attachment,
     Document,
     ErasureRecord,
     RetentionPolicy,
-    Statement,
-    StatementActivity,
-    StatementAgent,
 )
-from xapi.lrs.statement_store import (
-    document_text,
-    iter_attachment_hashes,
-    loads,
-    store_statements,
-)
+from xapi.lrs.sql import document_text, loads
+from xapi.lrs.statement_queries import iter_attachment_hashes
+from xapi.lrs.statement_store import store_statements
 from xapi.lrs.validation import VOIDED_VERB
 
-STATEMENTS: Table = Statement.__table__  # type: ignore[assignment]
-AGENTS: Table = StatementAgent.__table__  # type: ignore[assignment]
-ACTIVITIES: Table = StatementActivity.__table__  # type: ignore[assignment]
 # Statements removed per commit in a purge.
 BATCH = 5000
 # Values per IN (...) list.

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -193,3 +194,11 @@ class RetentionPolicy(XapiBase):
     tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
     days: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The tables, for Core statements (bulk inserts, index look-ups, deletes).
+STATEMENTS: Table = Statement.__table__  # type: ignore[assignment]
+AGENTS: Table = StatementAgent.__table__  # type: ignore[assignment]
+ACTIVITIES: Table = StatementActivity.__table__  # type: ignore[assignment]
+DEFINITIONS: Table = Activity.__table__  # type: ignore[assignment]
+ATTACHMENTS: Table = Attachment.__table__  # type: ignore[assignment]

@@ -19,16 +19,16 @@ from xapi.lrs.context import LrsContext, route
 from xapi.lrs.errors import BadRequestError, NotFoundError, XapiError
 from xapi.lrs.multipart import Part, build_multipart, hash_matches, parse_multipart
 from xapi.lrs.signatures import verify_signature
+from xapi.lrs.sql import dumps
 from xapi.lrs.statement_formats import apply_format
-from xapi.lrs.statement_store import (
+from xapi.lrs.statement_queries import (
     StatementQuery,
-    dumps,
     get_statement,
     iter_attachment_hashes,
     load_attachments,
     query_statements,
-    store_statements,
 )
+from xapi.lrs.statement_store import store_statements
 from xapi.lrs.validation import SIGNATURE_USAGE, is_uuid, validate_statements
 
 CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
