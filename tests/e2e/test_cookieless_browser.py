@@ -26,11 +26,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import ToolServer, check_accessibility, chromium, page_replaced
+from tests.e2e.conftest import ToolServer, check_accessibility, chromium
 
 pytest.importorskip("selenium")
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -134,10 +134,33 @@ def enter_tool(
 
 
 def follow(browser: Any, server: ToolServer, selector: str, ready: str) -> None:
-    old = browser.find_element(By.TAG_NAME, "html")
+    """Click ``selector`` and wait for the next page, in the tool's frame when it is framed.
+
+    The tool's frame is another site than the demo page around it, and Chromium may give such a
+    frame a new document host on navigation; chromedriver then loses the frame (its context
+    falls back to the top page) or reports the old page's nodes as foreign. So the old page is
+    recognised by a marker in its window, not by an element, and the frame is entered again
+    when the context fell back to the top page.
+    """
+    framed = browser.execute_script("return window !== window.top")
+    browser.execute_script("window.__e2eOldPage = true")
     browser.find_element(By.CSS_SELECTOR, selector).click()
+
+    def next_page(driver: Any) -> bool:
+        try:
+            if framed and driver.execute_script("return window === window.top"):
+                driver.switch_to.default_content()
+                driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "iframe.demo-frame"))
+            return bool(
+                driver.execute_script(
+                    "return !window.__e2eOldPage && document.readyState !== 'loading'"
+                )
+            )
+        except WebDriverException:
+            return False  # between two documents; asked again at the next poll
+
     try:
-        WebDriverWait(browser, WAIT_SECONDS).until(page_replaced(old))
+        WebDriverWait(browser, WAIT_SECONDS).until(next_page)
     except TimeoutException:
         pytest.fail(f"{selector} led nowhere from {browser.current_url}:\n{browser.page_source}")
     wait_for(browser, server, ready)
