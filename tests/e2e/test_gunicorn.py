@@ -317,14 +317,24 @@ def test_serves_health_and_jwks(e2e_database_url: str, tmp_path: Path) -> None:
 def test_launch_completes_on_another_worker(
     e2e_database_url: str, registered: TestPlatform, tmp_path: Path
 ) -> None:
-    """Login state written by one worker process is found by the worker that gets the launch."""
+    """Login state written by one worker process is found by the worker that gets the launch.
+
+    Between login and launch an idle connection occupies a worker. Left alone, the kernel may
+    hand every connection to the same (most recently idle) worker; this way the worker that
+    served the login is usually busy when the launch arrives.
+    """
     max_pairs = 60
     pids: set[int] = set()
     cross = 0
     with gunicorn(tmp_path, e2e_database_url, workers=2) as server:
+        parts = urlsplit(server.url)
+        host, port = parts.hostname, parts.port
         for n in range(max_pairs):
             started = login(server.url, registered, server.url, probe=f"{n}-login")
-            landing(launch(server.url, registered, server.url, started, probe=f"{n}-launch"))
+            with socket.create_connection((str(host), int(port or 80)), timeout=5):
+                # Accepted by a worker, which then waits for a request that never comes
+                # until the connection closes.
+                landing(launch(server.url, registered, server.url, started, probe=f"{n}-launch"))
             login_pid = server.worker_pid(f"/lti/login?probe={n}-login")
             launch_pid = server.worker_pid(f"/lti/launch?probe={n}-launch")
             pids.update((login_pid, launch_pid))
