@@ -102,13 +102,23 @@ class Server:
         except OSError:
             return None
         for stat in stats:
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[1]) == self.process.pid:
-                total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            fields = _stat_fields(stat)
+            if fields and int(fields[1]) == self.process.pid:
+                total += _cpu_of(fields)
         return total if stats else None
+
+
+def _stat_fields(stat: Path) -> list[str]:
+    """The fields of a /proc/PID/stat after the command name (``[1]`` is the parent's pid)."""
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
+def _cpu_of(fields: list[str]) -> float:
+    """User + system CPU seconds in a process's stat fields."""
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -237,11 +247,8 @@ class Target:
 
 def _process_cpu(pid: int) -> float:
     """User + system CPU seconds of a process (Linux /proc), 0 when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    return _cpu_of(fields) if fields else 0.0
 
 
 def database_cpu(database_url: str) -> Callable[[], float | None]:

@@ -251,26 +251,26 @@ def _filter_conditions(
     if shape.registration:
         conditions.append(table.c.registration == bindparam("registration"))
     if shape.agent and driven != "agent":
-        agents = AGENTS.alias()
-        agent_conditions = [
-            agents.c.seq == table.c.seq,
-            agents.c.tenant == bindparam("tenant"),
-            agents.c.ifi == bindparam("agent"),
-        ]
-        if not shape.related_agents:
-            agent_conditions.append(agents.c.related.is_(False))
-        conditions.append(exists().where(*agent_conditions))
+        conditions.append(_indexed(table, AGENTS, "ifi", "agent", shape.related_agents))
     if shape.activity and driven != "activity":
-        activities = ACTIVITIES.alias()
-        activity_conditions = [
-            activities.c.seq == table.c.seq,
-            activities.c.tenant == bindparam("tenant"),
-            activities.c.activity_id == bindparam("activity"),
-        ]
-        if not shape.related_activities:
-            activity_conditions.append(activities.c.related.is_(False))
-        conditions.append(exists().where(*activity_conditions))
+        conditions.append(
+            _indexed(table, ACTIVITIES, "activity_id", "activity", shape.related_activities)
+        )
     return conditions
+
+
+def _indexed(table: Any, index: Any, column: str, param: str, related: bool) -> ColumnElement[bool]:
+    """The statement has an index row whose ``column`` is the parameter ``param`` (in its
+    actor/object only, unless ``related``)."""
+    rows = index.alias()
+    conditions = [
+        rows.c.seq == table.c.seq,
+        rows.c.tenant == bindparam("tenant"),
+        rows.c[column] == bindparam(param),
+    ]
+    if not related:
+        conditions.append(rows.c.related.is_(False))
+    return exists().where(*conditions)
 
 
 def _seq_bound(shape: _Shape, column: Any) -> ColumnElement[bool]:
