@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Behind a TLS-terminating proxy the scheme and host come from X-Forwarded-* headers.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from lti_tool import db, errors, i18n, recording
+    from lti_tool import csrf, db, errors, i18n, recording
     from lti_tool.lti import runtime
 
     database = db.init_app(app, _database_url(settings, app.instance_path))
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
     )
     errors.init_app(app)
+    csrf.init_app(app)
 
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.home.views import bp as home_bp
