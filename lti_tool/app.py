@@ -76,9 +76,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         app.register_blueprint(demo_bp)
 
-    from lti_tool.launch_session import url_with_token
+    from lti_tool import launch_session
 
-    app.jinja_env.globals["url_with_token"] = url_with_token
+    launch_session.init_app(app)
+    app.jinja_env.globals["url_with_token"] = launch_session.url_with_token
 
     from lti_tool.cli import register_commands
 

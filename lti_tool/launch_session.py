@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import g, request, url_for
+from flask import Flask, Response, g, request, url_for
 
 from lti_tool.lti.errors import SessionTokenError
 from lti_tool.lti.runtime import get_runtime
@@ -81,3 +82,30 @@ def url_with_token(endpoint: str, **values: Any) -> str:
     if token and "lt" not in values:
         values["lt"] = token
     return url_for(endpoint, **values)
+
+
+def _without_token(location: str) -> str:
+    parts = urlsplit(location)
+    if parts.netloc and parts.netloc != request.host:
+        return location
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != PARAM]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def leave_token_out_of_redirect(response: Response) -> Response:
+    """Drop the session token from a redirect to the tool when the browser's cookie carries it.
+
+    The cookie must be this very token: with two launches in two tabs the cookie is the later
+    one's, and a redirect of the earlier tab keeps its own token. Without the cookie (blocked
+    in the LMS iframe) the token stays, as the next page needs it.
+    """
+    token = g.get("session_token")
+    location = response.headers.get("Location")
+    if location and token and request.cookies.get(COOKIE) == token:
+        response.headers["Location"] = _without_token(location)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Keep session tokens out of redirect URLs where the cookie already carries them."""
+    app.after_request(leave_token_out_of_redirect)
