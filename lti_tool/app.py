@@ -102,15 +102,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     csp = (
         "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
         f"script-src 'self'; frame-src 'self' {tool_origin} {' '.join(VIDEO_ORIGINS)}; "
-        "form-action *; frame-ancestors *"
+        "form-action *; frame-ancestors "
     )
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        # The tool is framed by LMSs on other sites, so frame-ancestors stays open.
-        response.headers.setdefault("Content-Security-Policy", csp)
+        # Framed by the LMSs of the session's organisation (see frame_ancestors).
+        if "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = csp + launch_session.frame_ancestors(
+                response
+            )
         if g.get("no_store"):
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -48,3 +48,11 @@ def test_redirect_keeps_token_when_cookie_is_another_launch(
     session_token(Launcher(client, platform).launch(roles=INSTRUCTOR))
     created = client.post("/author/journeys", data={"lt": first, **NEW_JOURNEY})
     assert f"lt={first}" in created.headers["Location"]
+
+
+def test_launch_redirect_keeps_new_token_with_earlier_cookie(
+    app: Flask, platform: TestPlatform, registration: Registration
+) -> None:
+    client, first = _launched(app, platform)
+    again = Launcher(client, platform).launch(roles=INSTRUCTOR)
+    assert session_token(again) != first
