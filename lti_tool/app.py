@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Behind a TLS-terminating proxy the scheme and host come from X-Forwarded-* headers.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from lti_tool import db, errors, i18n, recording
+    from lti_tool import csrf, db, errors, i18n, recording
     from lti_tool.lti import runtime
 
     database = db.init_app(app, _database_url(settings, app.instance_path))
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
     )
     errors.init_app(app)
+    csrf.init_app(app)
 
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.home.views import bp as home_bp
@@ -75,9 +76,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
         app.register_blueprint(demo_bp)
 
-    from lti_tool.launch_session import url_with_token
+    from lti_tool import launch_session
 
-    app.jinja_env.globals["url_with_token"] = url_with_token
+    launch_session.init_app(app)
+    app.jinja_env.globals["url_with_token"] = launch_session.url_with_token
 
     from lti_tool.cli import register_commands
 
@@ -100,15 +102,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     csp = (
         "default-src 'self'; img-src 'self' data: https:; style-src 'self'; "
         f"script-src 'self'; frame-src 'self' {tool_origin} {' '.join(VIDEO_ORIGINS)}; "
-        "form-action *; frame-ancestors *"
+        "form-action *; frame-ancestors "
     )
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        # The tool is framed by LMSs on other sites, so frame-ancestors stays open.
-        response.headers.setdefault("Content-Security-Policy", csp)
+        # Framed by the LMSs of the session's organisation (see frame_ancestors).
+        if "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = csp + launch_session.frame_ancestors(
+                response
+            )
         if g.get("no_store"):
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import g, request, url_for
+from flask import Flask, Response, g, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
+from lti_tool.db import get_session
 from lti_tool.lti.errors import SessionTokenError
+from lti_tool.lti.frame_origins import organization_origins
 from lti_tool.lti.runtime import get_runtime
 from lti_tool.lti.session_token import COOKIE, PARAM, LaunchIdentity
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -81,3 +88,63 @@ def url_with_token(endpoint: str, **values: Any) -> str:
     if token and "lt" not in values:
         values["lt"] = token
     return url_for(endpoint, **values)
+
+
+def _without_token(location: str, token: str) -> str:
+    """``location`` without its ``lt`` parameter when that is ``token`` on the tool's host."""
+    parts = urlsplit(location)
+    if parts.netloc and parts.netloc != request.host:
+        return location
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if (PARAM, token) not in query:
+        return location
+    kept = [(k, v) for k, v in query if k != PARAM]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def leave_token_out_of_redirect(response: Response) -> Response:
+    """Drop the session token from a redirect to the tool when the browser's cookie carries it.
+
+    Only the very token of the cookie this request came with is dropped: with two launches in
+    two tabs the cookie is the later one's, and a redirect of the earlier tab keeps its own
+    token; a launch's redirect keeps its new token. Without the cookie (blocked in the LMS
+    iframe) the token stays, as the next page needs it.
+    """
+    cookie = request.cookies.get(COOKIE)
+    location = response.headers.get("Location")
+    if location and cookie:
+        response.headers["Location"] = _without_token(location, cookie)
+    return response
+
+
+def frame_ancestors(response: Response) -> str:
+    """The CSP ``frame-ancestors`` sources of this response.
+
+    A page of a session may be framed by the tool itself and its organisation's learning
+    platforms. A page without a session (the start page, a failed launch's error page, the
+    launch's own steps, Dynamic Registration) shows nobody's data and offers no action, so any
+    site may frame it: it must show inside whichever LMS is launching or registering the tool.
+    """
+    if "identity" in g:
+        identity: LaunchIdentity | None = g.identity
+    elif response.mimetype == "text/html" and not response.location:
+        try:
+            identity = current_identity()
+        except SessionTokenError:
+            identity = None
+    else:
+        identity = None
+    if identity is None:
+        return "*"
+    try:
+        origins = organization_origins(get_session(), identity.organization_id)
+    except SQLAlchemyError:
+        # The request's own transaction failed; its error page is framed by the tool only.
+        log.warning("frame origins of organisation %s not read", identity.organization_id)
+        origins = []
+    return " ".join(["'self'", *origins])
+
+
+def init_app(app: Flask) -> None:
+    """Keep session tokens out of redirect URLs where the cookie already carries them."""
+    app.after_request(leave_token_out_of_redirect)

@@ -30,6 +30,7 @@ from tests.support.database import (
     skip_or_fail_without_postgres,
     truncate_all,
 )
+from tests.support.forms import PageFormClient
 from tests.support.platform import TestPlatform, running_platform
 
 TOOL_URL = "http://tool.test"
@@ -89,6 +90,8 @@ def app(settings: Settings, tmp_path: Path) -> Iterator[Flask]:
     application = create_app(settings)
     application.instance_path = str(tmp_path / "instance")
     application.config["TESTING"] = True
+    # Forms are posted with the form token their page carries, as a browser posts them.
+    application.test_client_class = PageFormClient
     yield application
     database = get_database(application)
     truncate_all(database.engine)

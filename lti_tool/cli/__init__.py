@@ -11,9 +11,12 @@ from lti_tool.cli.journeys import journeys_group
 from lti_tool.cli.keys import keys_group
 from lti_tool.cli.lrs import lrs_group
 from lti_tool.cli.lti import lti_group
+from lti_tool.cli.platform_origins import origins_group
 from lti_tool.cli.platforms import deployment_group, platform_group
 from lti_tool.cli.tenancy import org_group, unit_group
 from lti_tool.cli.xapi import xapi_group
+
+platform_group.add_command(origins_group)
 
 COMMAND_GROUPS = (
     db_group,

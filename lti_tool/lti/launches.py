@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
+from lti_tool.lti import frame_origins
 from lti_tool.lti.adapter import (
     CLAIM,
     DatabaseToolConf,
@@ -153,6 +154,8 @@ def handle_launch(session: Session, runtime: LtiRuntime, form: FormRequest) -> L
         language = _locale(presentation.get("locale") if isinstance(presentation, dict) else None)
         statement = recording.launched(org, registration, deployment, provisioned, claims, language)
         recording.record(session, org, [statement])
+    # The platform's own pages (on Canvas another host than the issuer) may frame the tool.
+    frame_origins.learn_from_launch(session, registration, claims)
     session.commit()
     custom = claims.get(CLAIM + "custom") or {}
     presentation = claims.get(CLAIM + "launch_presentation") or {}

@@ -51,6 +51,23 @@ class Registration(Base):
     )
 
 
+class RegistrationOrigin(Base):
+    """A site whose pages may frame the tool for a registration (where its LMS pages live)."""
+
+    __tablename__ = "registration_origins"
+    __table_args__ = (UniqueConstraint("registration_id", "origin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    # scheme://host[:port], lower-case, as browsers compare origins.
+    origin: Mapped[str] = mapped_column(String(300))
+    # "admin" (added with the CLI) or "launch" (learned from a validated launch).
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class DeploymentStatus(enum.StrEnum):
     ACTIVE = "active"
     PENDING = "pending"

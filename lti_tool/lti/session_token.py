@@ -41,9 +41,10 @@ class LaunchIdentity:
         return any(r in self.roles for r in roles)
 
 
-def _derive_key(secret_key: str) -> bytes:
-    # A key of its own, so a token can never be confused with anything else the secret signs.
-    return hmac.new(secret_key.encode(), b"lti-journeys session token", hashlib.sha256).digest()
+def _derive_key(secret_key: str, purpose: bytes = b"lti-journeys session token") -> bytes:
+    # A key of its own per purpose, so a token can never be confused with anything else the
+    # secret signs.
+    return hmac.new(secret_key.encode(), purpose, hashlib.sha256).digest()
 
 
 class SessionTokens:
@@ -51,6 +52,7 @@ class SessionTokens:
 
     def __init__(self, secret_key: str, issuer: str, ttl_seconds: int) -> None:
         self._key = _derive_key(secret_key)
+        self._form_key = _derive_key(secret_key, b"lti-journeys form token")
         self._issuer = issuer
         self._ttl = ttl_seconds
 
@@ -104,6 +106,19 @@ class SessionTokens:
             locale=claims.get("loc"),
             journey_slug=claims.get("jny"),
             expires_at=int(claims["exp"]),
+        )
+
+    def form_token(self, identity: LaunchIdentity) -> str:
+        """The anti-forgery token of this launch's forms (the same for every token it issues)."""
+        # Bound to the launch, not to one session token: a fresh token for another language
+        # keeps the forms of pages already open valid.
+        bound = f"{identity.launch_id}|{identity.person_id}|{identity.organization_id}"
+        return hmac.new(self._form_key, bound.encode(), hashlib.sha256).hexdigest()
+
+    def form_token_matches(self, identity: LaunchIdentity, candidate: str) -> bool:
+        """Whether ``candidate`` is this launch's form token (compared in constant time)."""
+        return bool(identity.launch_id) and hmac.compare_digest(
+            self.form_token(identity), candidate
         )
 
     def with_locale(self, identity: LaunchIdentity, locale: str) -> str:
