@@ -271,11 +271,13 @@ class DeliveryWorker:
         if kind == REFUSED:
             if len(rows) == 1:
                 outcome.dead.append((rows[0], result.describe()))
+                # The LRS's reason may quote the statement (names, texts): it is kept in the
+                # dead-letter list, never logged.
                 log.warning(
-                    "xAPI statement %s refused by %s: %s",
+                    "xAPI statement %s refused by %s with HTTP %s (reason in the dead letters)",
                     rows[0].statement_id,
                     endpoint.url,
-                    result.describe(),
+                    result.status,
                 )
                 return True
             middle = len(rows) // 2

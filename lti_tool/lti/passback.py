@@ -345,7 +345,12 @@ class PassbackWorker:
             self.totals.delivered += 1
 
     def _dead(self, session: Session, job: ScoreJob, message: str) -> None:
-        log.warning("Score %s refused by %s: %s", job.id, job.registration.issuer, message)
+        # The platform's reason may name the person: it is kept with the score, never logged.
+        log.warning(
+            "Score %s refused by %s (reason: lti-journeys lti passback refused)",
+            job.id,
+            job.registration.issuer,
+        )
         if self._finish(
             session, job, state=ScoreState.DEAD, attempts=job.attempts + 1, error=message
         ):
@@ -355,12 +360,12 @@ class PassbackWorker:
         attempts = job.attempts + 1 if count else job.attempts
         delay = backoff_seconds(max(attempts, 1), self.options, self.rng)
         if count:
+            # The platform's answer may name the person: it is kept with the score, never logged.
             log.warning(
-                "Score %s for %s not sent (attempt %d): %s; next in %.0f s",
+                "Score %s for %s not sent (attempt %d); next in %.0f s",
                 job.id,
                 job.registration.issuer,
                 attempts,
-                message,
                 delay,
             )
         session.execute(
