@@ -80,6 +80,21 @@ def install_scrubbing() -> None:
     logging.setLogRecordFactory(factory)
 
 
+def install_excepthook() -> None:
+    """Print an uncaught exception (a failed command's) scrubbed like log records (idempotent).
+
+    Worker threads catch and log their errors themselves, so only the main thread's hook is set.
+    """
+    if getattr(sys.excepthook, "_lti_journeys_scrubbing", False):
+        return
+
+    def excepthook(kind: Any, value: Any, tb: Any) -> None:
+        sys.stderr.write(scrubbed_exception((kind, value, tb)) + "\n")
+
+    excepthook._lti_journeys_scrubbing = True  # type: ignore[attr-defined]
+    sys.excepthook = excepthook
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -104,6 +119,7 @@ def make_formatter(as_json: bool) -> logging.Formatter:
 
 def configure_logging(level: str = "INFO", as_json: bool = False) -> None:
     install_scrubbing()
+    install_excepthook()
     root = logging.getLogger()
     if getattr(root, "_lti_journeys_configured", False):
         root.setLevel(level.upper())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -178,3 +179,17 @@ def test_launch_refusal_log_names_no_address_of_the_person(
     assert response.status_code == 400
     refusals = [r.getMessage() for r in caplog.records if "launch refused" in r.getMessage()]
     assert refusals == ["launch refused: expired (The id_token has expired.)"]
+
+
+def test_uncaught_exception_is_printed_without_the_statements_values(
+    app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A command that fails on the database ends with the interpreter's exception hook.
+    with get_database(app).session() as session:
+        try:
+            _unique_violation(session)
+        except Exception:
+            sys.excepthook(*sys.exc_info())
+    printed = capsys.readouterr().err
+    assert "IntegrityError" in printed
+    assert MARKER not in printed

@@ -179,10 +179,14 @@ class PassbackWorker:
         self.totals = PassbackTotals()
         bind = factory.kw.get("bind")
         self.skip_locked = bind is not None and bind.dialect.name == "postgresql"
+        # Called on every turn of ``run`` (readiness watches the heartbeats it records).
+        self.heartbeat: Callable[[], None] | None = None
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
+                if self.heartbeat is not None:
+                    self.heartbeat()
                 handled = self.run_once()
             except Exception:
                 log.exception("Grade passback pass failed; trying again shortly")
