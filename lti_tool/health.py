@@ -78,10 +78,20 @@ def health_engine(url: str, timeout: float) -> Engine:
 def _engine(app: Flask, settings: Settings) -> Engine:
     engine = app.extensions.get(ENGINE_EXTENSION)
     if not isinstance(engine, Engine):
-        url = get_database(app).engine.url.render_as_string(hide_password=False)
-        engine = app.extensions[ENGINE_EXTENSION] = health_engine(
-            url, settings.readiness_timeout_seconds
-        )
+        app_engine = get_database(app).engine
+        if app_engine.url.get_backend_name() == "sqlite" and app_engine.url.database in (
+            None,
+            "",
+            ":memory:",
+        ):
+            # An in-memory database exists only on the app's own connection.
+            engine = app_engine
+        else:
+            engine = health_engine(
+                app_engine.url.render_as_string(hide_password=False),
+                settings.readiness_timeout_seconds,
+            )
+        app.extensions[ENGINE_EXTENSION] = engine
     return engine
 
 

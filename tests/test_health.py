@@ -187,3 +187,14 @@ def test_ready_workers_setting_names_the_expected_workers(database_url: str) -> 
     assert make_settings(database_url, ready_workers=" xapi-delivery ").expected_workers == (
         DELIVERY_WORKER,
     )
+
+
+def test_readyz_checks_an_in_memory_database_on_the_apps_own_connection() -> None:
+    application = create_app(make_settings("sqlite://", ready_workers=""))
+    engine = get_database(application).engine
+    migrate.upgrade(engine)
+    try:
+        response = application.test_client().get("/readyz")
+        assert response.status_code == 200, response.get_json()
+    finally:
+        engine.dispose()
