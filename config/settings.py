@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     delivery_keep_days: float = Field(default=7.0, ge=0, le=3650)
     log_level: str = "INFO"
     log_json: bool = False
+    # Readiness (/readyz): the workers that must have a recent heartbeat (comma-separated names;
+    # default: none where the server's own threads deliver, else both), how old a heartbeat may
+    # be, and how long the database may take to answer.
+    ready_workers: str | None = None
+    worker_stale_seconds: float = Field(default=180.0, ge=30, le=86400)
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
 
     @field_validator("base_url", "demo_platform_url")
     @classmethod
@@ -86,6 +92,13 @@ class Settings(BaseSettings):
         if self.delivery_thread is None:
             return self.env == "development"
         return self.delivery_thread
+
+    @property
+    def expected_workers(self) -> tuple[str, ...]:
+        """Workers /readyz waits for: none when the server delivers from its own threads."""
+        if self.ready_workers is None:
+            return () if self.delivery_thread_active else ("xapi-delivery", "grade-passback")
+        return tuple(name.strip() for name in self.ready_workers.split(",") if name.strip())
 
     @property
     def demo_base_url(self) -> str:

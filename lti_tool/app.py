@@ -63,10 +63,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
 
     from lti_tool.admin.views import bp as admin_bp
+    from lti_tool.health import bp as health_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.journeys.web import register_journey_blueprints
     from lti_tool.lti.views import bp as lti_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(lti_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp)
@@ -117,9 +119,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         if g.get("no_store"):
             response.headers["Cache-Control"] = "no-store"
         return response
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app

@@ -38,7 +38,11 @@ class Base(DeclarativeBase):
 
 
 def build_engine(url: str) -> Engine:
-    """An engine tuned for the backend: WAL and foreign keys on SQLite, checked pools on servers."""
+    """An engine tuned for the backend: WAL and foreign keys on SQLite, checked pools on servers.
+
+    Every engine hides bound parameters from its error messages (``hide_parameters``): they hold
+    names, e-mail addresses and learners' texts, and error messages end up in logs.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         in_memory = parsed.database in (None, "", ":memory:")
@@ -46,6 +50,7 @@ def build_engine(url: str) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             poolclass=StaticPool if in_memory else None,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -65,7 +70,14 @@ def build_engine(url: str) -> Engine:
     # closed by the server harmlessly; none lives longer than pool_recycle. A connection that dies
     # while in steady use fails the one statement that finds out, and SQLAlchemy then discards
     # every connection of the pool older than that moment. (psycopg has no retry of its own.)
-    engine = create_engine(url, pool_size=5, max_overflow=10, pool_use_lifo=True, pool_recycle=1800)
+    engine = create_engine(
+        url,
+        pool_size=5,
+        max_overflow=10,
+        pool_use_lifo=True,
+        pool_recycle=1800,
+        hide_parameters=True,
+    )
     _ping_idle_connections(engine)
     return engine
 

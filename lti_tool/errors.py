@@ -91,7 +91,8 @@ def _error_response(status: int, code: str, detail: str, title: str | None = Non
 def init_app(app: Flask) -> None:
     @app.errorhandler(LaunchError)
     def _launch_error(exc: LaunchError) -> Response:
-        log.warning("launch refused: %s (%s) from %s", exc.code, exc.detail, request.remote_addr)
+        # No address or claim of the person: the code and the tool's own sentence say enough.
+        log.warning("launch refused: %s (%s)", exc.code, exc.detail)
         return _error_response(exc.status, exc.code, exc.detail)
 
     @app.errorhandler(SessionTokenError)
@@ -119,6 +120,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
+        # The traceback is scrubbed of the values database errors quote (config.logging).
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _error_response(
             500, "internal_error", _("It has been logged; please try again in a moment.")

@@ -1,9 +1,17 @@
 """Imports every model module so that the metadata is complete (Alembic, tests)."""
 
+from lti_tool import heartbeats
 from lti_tool.journeys import models as journey_models
 from lti_tool.lti import models as lti_models
 from lti_tool.tenancy import models as tenancy_models
 from xapi import delivery_models
 from xapi.lrs import models as lrs_models
 
-__all__ = ["delivery_models", "journey_models", "lrs_models", "lti_models", "tenancy_models"]
+__all__ = [
+    "delivery_models",
+    "heartbeats",
+    "journey_models",
+    "lrs_models",
+    "lti_models",
+    "tenancy_models",
+]

@@ -167,6 +167,8 @@ class DeliveryWorker:
         self._last_prune: datetime | None = None
         bind = factory.kw.get("bind")
         self.skip_locked = bind is not None and bind.dialect.name == "postgresql"
+        # Called on every turn of ``run`` (readiness watches the heartbeats it records).
+        self.heartbeat: Callable[[], None] | None = None
 
     # -- the loop -----------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -174,6 +176,8 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 try:
+                    if self.heartbeat is not None:
+                        self.heartbeat()
                     if self.prune_enabled:
                         self.prune_if_due()
                     result = self.run_once(stop)
@@ -271,11 +275,13 @@ class DeliveryWorker:
         if kind == REFUSED:
             if len(rows) == 1:
                 outcome.dead.append((rows[0], result.describe()))
+                # The LRS's reason may quote the statement (names, texts): it is kept in the
+                # dead-letter list, never logged.
                 log.warning(
-                    "xAPI statement %s refused by %s: %s",
+                    "xAPI statement %s refused by %s with HTTP %s (reason in the dead letters)",
                     rows[0].statement_id,
                     endpoint.url,
-                    result.describe(),
+                    result.status,
                 )
                 return True
             middle = len(rows) // 2

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
 from lti_tool.db import get_database
+from lti_tool.heartbeats import PASSBACK_WORKER, Heartbeat
 from lti_tool.lti.keys import signing_key
 from lti_tool.lti.passback import (
     PassbackRunner,
@@ -44,11 +45,10 @@ def purge_state() -> None:
 def passback_worker(app: Flask) -> PassbackWorker:
     """The app's passback worker: its database, access-token cache and signing key."""
     box = get_runtime(app).box
-    return PassbackWorker(
-        get_database(app).sessionmaker,
-        access_tokens(app),
-        lambda session: signing_key(session, box),
-    )
+    factory = get_database(app).sessionmaker
+    worker = PassbackWorker(factory, access_tokens(app), lambda session: signing_key(session, box))
+    worker.heartbeat = Heartbeat(factory, PASSBACK_WORKER)
+    return worker
 
 
 @lti_group.group("passback", help="Scores sent to the platforms' gradebooks (LTI AGS).")
@@ -129,6 +129,8 @@ def passback_worker_command(once: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     worker = passback_worker(app)
     if once:
+        if worker.heartbeat is not None:
+            worker.heartbeat()  # a worker run from a timer counts as running too
         totals = worker.drain()
         click.echo(
             f"Sent {totals.delivered} score(s); {totals.dead} refused; "

@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 from config.settings import Settings
 from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
 from lti_tool.db import get_database
+from lti_tool.heartbeats import DELIVERY_WORKER, Heartbeat
 from lti_tool.lrs_tenancy import tenant_of
 from lti_tool.lti.runtime import get_runtime
 from lti_tool.tenancy.services import get_organization, list_organizations
@@ -47,11 +48,17 @@ def delivery_options(settings: Settings, **overrides: Any) -> DeliveryOptions:
 def delivery_runner(app: Flask, **overrides: Any) -> DeliveryRunner:
     """The app's delivery threads: its database, settings and key-at-rest box for secrets."""
     settings: Settings = app.config["LTI_JOURNEYS_SETTINGS"]
-    return DeliveryRunner(
-        get_database(app).sessionmaker,
+    factory = get_database(app).sessionmaker
+    runner = DeliveryRunner(
+        factory,
         delivery_options(settings, **overrides),
         decrypt=get_runtime(app).box.decrypt,
     )
+    # One heartbeat row for the process, whichever of its threads is turning.
+    beat = Heartbeat(factory, DELIVERY_WORKER)
+    for delivery_worker in runner.workers:
+        delivery_worker.heartbeat = beat
+    return runner
 
 
 def _target_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -255,6 +262,8 @@ def worker(once: bool, concurrency: int | None, batch_size: int | None) -> None:
     options = runner.options
     if once:
         single = runner.workers[0]
+        if single.heartbeat is not None:
+            single.heartbeat()  # a worker run from a timer counts as running too
         try:
             totals = single.drain()
         finally:

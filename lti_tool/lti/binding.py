@@ -16,6 +16,11 @@ first of these ways that the browser allows:
    compares it with the held launch before finishing it. The nonce never leaves the server.
 3. **A new window**: when neither works, the frame shows a page that opens the tool in a window
    of its own, where the login starts again as a first-party page and its cookie is kept.
+
+Whichever way is taken, the id_token, its state and nonce and the deployment are validated first:
+a launch the tool would refuse gets its 4xx page at once, never the platform-storage page or the
+new-window offer, and a held launch is the validated one (its state already taken, so it cannot be
+replayed, and finishing it validates nothing twice).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from urllib.parse import urlsplit
 
 from flask import Request, Response
 
+from lti_tool.lti.launches import ValidatedLaunch
 from lti_tool.lti.state_store import StateStore
 
 COOKIE_PREFIX = "ltij_login_"
@@ -102,22 +108,32 @@ def origin_of(url: str) -> str:
 
 @dataclass(frozen=True)
 class HeldLaunch:
-    params: dict[str, str]
-    secure: bool
+    """A validated launch waiting for its page to prove the browser, with the state to compare."""
+
+    state: str
+    launch: ValidatedLaunch
 
 
-def hold_launch(store: StateStore, params: dict[str, str], secure: bool) -> str:
-    """Keep a launch until its page proves the browser; returns the single-use ticket."""
+def hold_launch(store: StateStore, state: str, launch: ValidatedLaunch) -> str:
+    """Keep a validated launch until its page proves the browser; returns the single-use ticket.
+
+    The launch was validated (its state and nonce taken) before it is held, so only a launch the
+    tool would accept waits here, and finishing it later validates nothing twice.
+    """
     ticket = secrets.token_urlsafe(24)
-    store.put(PENDING_PREFIX + ticket, {"params": params, "secure": secure}, PENDING_TTL_SECONDS)
+    store.put(
+        PENDING_PREFIX + ticket, {"state": state, "launch": launch.as_dict()}, PENDING_TTL_SECONDS
+    )
     return ticket
 
 
 def take_launch(store: StateStore, ticket: str) -> HeldLaunch | None:
     held = store.take(PENDING_PREFIX + ticket) if ticket else None
-    if not isinstance(held, dict) or not isinstance(held.get("params"), dict):
+    if not isinstance(held, dict) or not isinstance(held.get("launch"), dict):
         return None
-    return HeldLaunch(params=dict(held["params"]), secure=bool(held.get("secure")))
+    return HeldLaunch(
+        state=str(held.get("state") or ""), launch=ValidatedLaunch.of_dict(held["launch"])
+    )
 
 
 def relaunch_ticket(store: StateStore, login: dict[str, Any]) -> str | None:

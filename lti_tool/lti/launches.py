@@ -126,8 +126,43 @@ def login_params(request: Request) -> dict[str, str | None]:
     return {name: source.get(name) for name in LOGIN_PARAMS}
 
 
-def handle_launch(session: Session, runtime: LtiRuntime, form: FormRequest) -> LaunchResult:
-    """Validate an id_token launch, provision what it describes and issue a session token."""
+@dataclass(frozen=True)
+class ValidatedLaunch:
+    """A launch whose id_token, state and deployment were checked; its nonce is used up."""
+
+    claims: dict[str, Any]
+    registration_id: int
+    deployment: DeploymentInfo
+    launch_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form, to hold the launch server-side until the browser is proven."""
+        return {
+            "claims": self.claims,
+            "registration_id": self.registration_id,
+            "deployment": [
+                self.deployment.id,
+                self.deployment.registration_id,
+                self.deployment.deployment_id,
+            ],
+            "launch_id": self.launch_id,
+        }
+
+    @classmethod
+    def of_dict(cls, data: dict[str, Any]) -> ValidatedLaunch:
+        deployment_id, registration_id, platform_deployment_id = data["deployment"]
+        return cls(
+            claims=dict(data["claims"]),
+            registration_id=int(data["registration_id"]),
+            deployment=DeploymentInfo(
+                int(deployment_id), int(registration_id), str(platform_deployment_id)
+            ),
+            launch_id=str(data["launch_id"]),
+        )
+
+
+def validate_launch(session: Session, runtime: LtiRuntime, form: FormRequest) -> ValidatedLaunch:
+    """Check the id_token, take its state (single use) and check the deployment; nothing else."""
     cache = registration_cache()
     conf = DatabaseToolConf(session, cache)
     launch = ToolMessageLaunch(
@@ -144,6 +179,33 @@ def handle_launch(session: Session, runtime: LtiRuntime, form: FormRequest) -> L
     deployment = _check_deployment(
         session, cache, registration, str(claims[CLAIM + "deployment_id"])
     )
+    return ValidatedLaunch(
+        claims=claims,
+        registration_id=registration.id,
+        deployment=deployment,
+        launch_id=launch.get_launch_id(),
+    )
+
+
+def handle_launch(session: Session, runtime: LtiRuntime, form: FormRequest) -> LaunchResult:
+    """Validate an id_token launch, provision what it describes and issue a session token."""
+    return complete_launch(session, runtime, validate_launch(session, runtime, form))
+
+
+def complete_launch(
+    session: Session, runtime: LtiRuntime, validated: ValidatedLaunch
+) -> LaunchResult:
+    """Provision what a validated launch describes, record it and issue a session token."""
+    cache = registration_cache()
+    registration = cache.registration_by_id(session, validated.registration_id)
+    if registration is None:
+        raise LaunchError(
+            "unknown_registration",
+            "The platform of this launch is no longer registered with the tool.",
+            status=403,
+        )
+    claims = validated.claims
+    deployment = validated.deployment
     roles = [str(r) for r in map_roles(claims.get(CLAIM + "roles") or [])]
     provisioned = provision_launch(session, registration, deployment, claims, roles)
     # The launched statement is written in the same transaction as the provisioning.
@@ -167,7 +229,7 @@ def handle_launch(session: Session, runtime: LtiRuntime, form: FormRequest) -> L
         context_id=provisioned.context.id if provisioned.context else None,
         resource_link_id=provisioned.resource_link.id if provisioned.resource_link else None,
         roles=tuple(roles),
-        launch_id=launch.get_launch_id(),
+        launch_id=validated.launch_id,
         locale=_locale(presentation.get("locale") if isinstance(presentation, dict) else None),
         journey_slug=journey or (custom.get("journey") if isinstance(custom, dict) else None),
     )

@@ -179,10 +179,14 @@ class PassbackWorker:
         self.totals = PassbackTotals()
         bind = factory.kw.get("bind")
         self.skip_locked = bind is not None and bind.dialect.name == "postgresql"
+        # Called on every turn of ``run`` (readiness watches the heartbeats it records).
+        self.heartbeat: Callable[[], None] | None = None
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
+                if self.heartbeat is not None:
+                    self.heartbeat()
                 handled = self.run_once()
             except Exception:
                 log.exception("Grade passback pass failed; trying again shortly")
@@ -345,7 +349,12 @@ class PassbackWorker:
             self.totals.delivered += 1
 
     def _dead(self, session: Session, job: ScoreJob, message: str) -> None:
-        log.warning("Score %s refused by %s: %s", job.id, job.registration.issuer, message)
+        # The platform's reason may name the person: it is kept with the score, never logged.
+        log.warning(
+            "Score %s refused by %s (reason: lti-journeys lti passback refused)",
+            job.id,
+            job.registration.issuer,
+        )
         if self._finish(
             session, job, state=ScoreState.DEAD, attempts=job.attempts + 1, error=message
         ):
@@ -355,12 +364,12 @@ class PassbackWorker:
         attempts = job.attempts + 1 if count else job.attempts
         delay = backoff_seconds(max(attempts, 1), self.options, self.rng)
         if count:
+            # The platform's answer may name the person: it is kept with the score, never logged.
             log.warning(
-                "Score %s for %s not sent (attempt %d): %s; next in %.0f s",
+                "Score %s for %s not sent (attempt %d); next in %.0f s",
                 job.id,
                 job.registration.issuer,
                 attempts,
-                message,
                 delay,
             )
         session.execute(

@@ -23,14 +23,16 @@ from flask.typing import ResponseReturnValue
 
 from lti_tool.db import get_session
 from lti_tool.lti import binding, dynamic_registration, keys
-from lti_tool.lti.adapter import DEEP_LINKING_REQUEST, FormRequest, discard_login, peek_login
+from lti_tool.lti.adapter import DEEP_LINKING_REQUEST, FormRequest, peek_login
 from lti_tool.lti.errors import LaunchError
 from lti_tool.lti.launches import (
     LOGIN_PARAMS,
-    handle_launch,
+    ValidatedLaunch,
+    complete_launch,
     handle_login,
     login_params,
     registration_cache,
+    validate_launch,
 )
 from lti_tool.lti.platform_config import canvas_developer_key
 from lti_tool.lti.runtime import get_runtime
@@ -84,22 +86,28 @@ def _login(params: dict[str, str | None], registration_id: int | None = None) ->
 def launch() -> ResponseReturnValue:
     """Validate the platform's id_token, then continue on a cookie-less page with a session token.
 
-    A launch that comes back without its login cookie is finished only once the browser is shown
-    to be the one that started the login (platform storage), or is started again in a new window.
+    A launch that comes back without its login cookie is validated all the same, and finished
+    only once the browser is shown to be the one that started the login (platform storage), or
+    started again in a new window; a launch that fails validation gets its 4xx page either way.
     """
     runtime = get_runtime()
     form = FormRequest.of(request)
     state = form.get_param("state") or ""
-    if state and not binding.has_login_cookie(request, state):
-        login_record = peek_login(runtime.store, state)
-        if login_record is not None:
-            return _unbound_launch(form, state, login_record)
-    return _finish_launch(form, state)
+    # Read before validation takes the state: what a held or new-window launch needs of its login.
+    login_record = (
+        peek_login(runtime.store, state)
+        if state and not binding.has_login_cookie(request, state)
+        else None
+    )
+    validated = validate_launch(get_session(), runtime, form)
+    if login_record is not None:
+        return _unbound_launch(validated, state, login_record)
+    return _finish_launch(validated, state)
 
 
-def _finish_launch(form: FormRequest, state: str) -> Response:
+def _finish_launch(validated: ValidatedLaunch, state: str) -> Response:
     runtime = get_runtime()
-    result = handle_launch(get_session(), runtime, form)
+    result = complete_launch(get_session(), runtime, validated)
     # A deep-linking request opens the journey picker; every other launch the landing page.
     page = "picker.pick" if result.message_type == DEEP_LINKING_REQUEST else "home.landing"
     response = make_response(
@@ -123,16 +131,18 @@ def _finish_launch(form: FormRequest, state: str) -> Response:
     return response
 
 
-def _unbound_launch(form: FormRequest, state: str, login_record: dict[str, Any]) -> Response:
+def _unbound_launch(
+    validated: ValidatedLaunch, state: str, login_record: dict[str, Any]
+) -> Response:
+    """A valid launch without its login cookie: prove the browser by platform storage, or offer
+    a new window; the launch's state is already used up either way."""
     runtime = get_runtime()
     relaunch = binding.relaunch_ticket(runtime.store, login_record)
     relaunch_url = url_for("lti.relaunch", ticket=relaunch) if relaunch else None
     g.no_store = True
-    registration = registration_cache().registration_by_id(
-        get_session(), int(login_record.get("registration_id") or 0)
-    )
+    registration = registration_cache().registration_by_id(get_session(), validated.registration_id)
     if login_record.get("storage_target") and registration is not None:
-        ticket = binding.hold_launch(runtime.store, form.params, form.is_secure())
+        ticket = binding.hold_launch(runtime.store, state, validated)
         log.info("launch without its login cookie: checking the platform's storage")
         return make_response(
             render_template(
@@ -146,7 +156,6 @@ def _unbound_launch(form: FormRequest, state: str, login_record: dict[str, Any])
             )
         )
     # Neither cookie nor platform storage: this launch cannot be shown to be this browser's.
-    discard_login(runtime.store, state)
     log.info("launch without its login cookie and without platform storage: new window offered")
     if relaunch_url is None:
         raise LaunchError(
@@ -174,16 +183,15 @@ def confirm_launch() -> ResponseReturnValue:
             "This launch has expired or was already finished: open the tool again from the course.",
             400,
         )
-    state = held.params.get("state", "")
+    state = held.state
     if not state or not secrets.compare_digest(request.form.get("value", ""), state):
-        discard_login(runtime.store, state)
         raise LaunchError(
             "storage_mismatch",
             "The learning platform's storage does not hold this launch's state, so the launch "
             "may not have started in this browser: open the tool again from the course.",
             403,
         )
-    return _finish_launch(FormRequest(held.params, held.secure), state)
+    return _finish_launch(held.launch, state)
 
 
 @bp.get("/relaunch/<ticket>")

@@ -42,6 +42,8 @@ def run_migrations_online() -> None:
             config.get_section(config.config_ini_section, {}),
             prefix="sqlalchemy.",
             poolclass=pool.NullPool,
+            # Data migrations move people's rows: their values never go into error messages.
+            hide_parameters=True,
         )
         with engine.connect() as conn:
             _run(conn)

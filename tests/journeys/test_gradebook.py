@@ -249,6 +249,24 @@ def test_a_refused_score_is_kept_with_the_platforms_reason(
         )
 
 
+def test_a_refused_score_is_logged_without_the_platforms_reason(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    ags_platform: TestPlatform,
+    published_journey: Journey,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A platform's reason may name the person: it is kept with the score, not in the log.
+    token = launch_token(launcher, sub="learner-1", **{AGS: ags_claim(ags_platform)})
+    ags_platform.score_status = 422
+    do_first_step(client, token)
+    caplog.set_level("INFO")
+    send(app)
+    assert "refused by" in caplog.text
+    assert "refused by the test platform" not in caplog.text
+
+
 def test_grade_sync_only_posts_to_the_launchs_line_item_with_the_score_scope_alone(
     app: Flask,
     client: FlaskClient,

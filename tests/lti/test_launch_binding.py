@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from lti_tool.lti import binding
 from tests.conftest import TOOL_URL, Launcher, session_token
-from tests.support.platform import TestPlatform
+from tests.support.platform import PlatformKey, TestPlatform
 
 ORIGIN = {"Origin": TOOL_URL}
 
@@ -207,3 +207,120 @@ def test_a_same_origin_confirmation_is_accepted_even_with_origin_null(
         headers={"Sec-Fetch-Site": "same-origin", "Origin": "null"},
     )
     assert session_token(confirmed)
+
+
+# -- a launch without its login cookie is validated before any offer ------------------------------
+def cookieless_launch(
+    app: Flask, launcher: Launcher, storage: bool = False, **overrides: object
+) -> Response:
+    """A login in one client, then its launch posted from a client without the login cookie."""
+    if storage:
+        state, nonce, _ = storage_login(launcher)
+    else:
+        login = launcher.login()
+        state, nonce = login.state, login.nonce
+    token = launcher.platform.sign(launcher.platform.claims(nonce, **overrides))
+    framed = app.test_client()
+    return framed.post("/lti/launch", data={"id_token": token, "state": state})  # type: ignore[return-value]
+
+
+def test_launch_without_cookie_and_forged_signature_is_refused_before_the_offer(
+    app: Flask, launcher: Launcher
+) -> None:
+    login = launcher.login()
+    forged = launcher.platform.sign(
+        launcher.platform.claims(login.nonce), key=PlatformKey(launcher.platform.signing_key.kid)
+    )
+    response = app.test_client().post(
+        "/lti/launch", data={"id_token": forged, "state": login.state}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "bad_signature" in page and 'id="new-window-link"' not in page
+
+
+def test_launch_without_cookie_and_wrong_audience_is_refused_before_the_offer(
+    app: Flask, launcher: Launcher
+) -> None:
+    # An id_token for another tool: no registration of ours has that audience.
+    response = cookieless_launch(app, launcher, aud="https://another-tool.example.test")
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "unknown_registration" in page and 'id="new-window-link"' not in page
+
+
+def test_launch_without_cookie_and_several_audiences_without_azp_is_refused_before_the_offer(
+    app: Flask, launcher: Launcher
+) -> None:
+    response = cookieless_launch(app, launcher, aud=[launcher.platform.client_id, "another-tool"])
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "wrong_audience" in page and 'id="new-window-link"' not in page
+
+
+def test_launch_without_cookie_and_expired_token_is_refused_before_the_offer(
+    app: Flask, launcher: Launcher
+) -> None:
+    response = cookieless_launch(app, launcher, iat=1_000_000_000, exp=1_000_000_300)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "expired" in page and 'id="new-window-link"' not in page
+
+
+def test_launch_without_cookie_and_unknown_state_is_refused(app: Flask, launcher: Launcher) -> None:
+    token = launcher.platform.sign(launcher.platform.claims("some-nonce"))
+    response = app.test_client().post(
+        "/lti/launch", data={"id_token": token, "state": "never-issued"}
+    )
+    assert response.status_code == 400
+    assert "unknown_state" in response.get_data(as_text=True)
+
+
+def test_launch_without_cookie_replayed_is_refused(app: Flask, launcher: Launcher) -> None:
+    login = launcher.login()
+    token = launcher.platform.sign(launcher.platform.claims(login.nonce))
+    framed = app.test_client()
+    first = framed.post("/lti/launch", data={"id_token": token, "state": login.state})
+    assert 'id="new-window-link"' in first.get_data(as_text=True)
+    replay = app.test_client().post("/lti/launch", data={"id_token": token, "state": login.state})
+    assert replay.status_code == 400
+    page = replay.get_data(as_text=True)
+    assert "unknown_state" in page and 'id="new-window-link"' not in page
+
+
+def test_launch_without_cookie_and_pending_deployment_is_refused_before_the_offer(
+    app: Flask, launcher: Launcher
+) -> None:
+    response = cookieless_launch(app, launcher, deployment_id="not-approved-yet")
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "deployment_pending" in page and 'id="new-window-link"' not in page
+
+
+def test_launch_without_cookie_and_valid_token_gets_the_new_window_offer(
+    app: Flask, launcher: Launcher
+) -> None:
+    response = cookieless_launch(app, launcher)
+    assert response.status_code == 200
+    assert 'id="new-window-link"' in response.get_data(as_text=True)
+
+
+def test_storage_launch_without_cookie_and_forged_signature_is_refused_before_storage(
+    app: Flask, launcher: Launcher
+) -> None:
+    state, nonce, _ = storage_login(launcher)
+    forged = launcher.platform.sign(
+        launcher.platform.claims(nonce), key=PlatformKey(launcher.platform.signing_key.kid)
+    )
+    response = app.test_client().post("/lti/launch", data={"id_token": forged, "state": state})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "bad_signature" in page and 'data-mode="launch"' not in page
+
+
+def test_storage_launch_without_cookie_and_expired_token_is_refused_before_storage(
+    app: Flask, launcher: Launcher
+) -> None:
+    response = cookieless_launch(app, launcher, storage=True, iat=1_000_000_000, exp=1_000_000_300)
+    assert response.status_code == 400
+    assert 'data-mode="launch"' not in response.get_data(as_text=True)

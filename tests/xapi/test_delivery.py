@@ -361,6 +361,21 @@ def test_a_403_single_statement_goes_to_the_dead_letters(app: Flask) -> None:
     assert (row.state, row.error) == (DEAD, "HTTP 403: not allowed to define activities")
 
 
+def test_a_refused_statement_is_logged_without_the_lrss_reason(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An LRS's reason may quote the statement: the person's name or text stays out of the log.
+    reason = "actor.name 'Maja Lärare' is not allowed"
+    sender = ScriptedSender(lambda ids: SendResult(400, reason))
+    _target(app, "https://lrs.example.se/xapi")
+    _enqueue(app, [make_statement()])
+    caplog.set_level("INFO")
+    _worker(app, sender).drain()
+    assert "refused by https://lrs.example.se/xapi with HTTP 400" in caplog.text
+    assert "Maja" not in caplog.text
+    assert _rows(app)[0].error == f"HTTP 400: {reason}"
+
+
 def test_batches_go_out_in_creation_order_per_target(app: Flask) -> None:
     sender = ScriptedSender()
     _target(app, "https://a.example.se/xapi", name="a", key="key-a")
