@@ -10,7 +10,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from lti_tool.journeys.markdown import MAX_MARKDOWN_CHARS, markdown_problem
 
 FORMAT: Literal["lti-journeys/journey@1"] = "lti-journeys/journey@1"
 EvidenceKind = Literal["text", "link", "file"]
@@ -39,7 +48,20 @@ Key = Annotated[
     ),
 ]
 Title = Annotated[str, Field(min_length=1, max_length=300)]
-Markdown = Annotated[str, Field(default="", max_length=100_000, description="Markdown text.")]
+
+
+def _within_render_budget(text: str) -> str:
+    problem = markdown_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+Markdown = Annotated[
+    str,
+    Field(default="", max_length=MAX_MARKDOWN_CHARS, description="Markdown text."),
+    AfterValidator(_within_render_budget),
+]
 
 
 class Choice(_Model):
