@@ -56,10 +56,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         LrsConfig(
             endpoint=settings.base_url + "/xapi",
             max_body_bytes=settings.lrs_max_body_bytes,
+            max_statements=settings.lrs_max_statements_per_request,
             default_version=settings.lrs_default_version,
         ),
     )
     errors.init_app(app)
+    from lti_tool import edge
+
+    edge.init_app(app)
 
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.home.views import bp as home_bp

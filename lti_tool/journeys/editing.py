@@ -32,6 +32,7 @@ from lti_tool.journeys.models import (
     Visibility,
     new_key,
 )
+from lti_tool.validation import strict_int
 
 # What a new step of each type starts with; publishing refuses it until it is complete.
 EMPTY_CONFIGS: dict[StepType, dict[str, Any]] = {
@@ -112,9 +113,10 @@ def update_settings(session: Session, journey: Journey, values: dict[str, str]) 
         raise EditError([str(_l("Choose Swedish or English as the journey's language."))])
     version.language = language
     minutes = values.get("estimated_minutes", "").strip()
-    if minutes and (not minutes.isdigit() or not 1 <= int(minutes) <= 100_000):
+    estimated = strict_int(minutes, 1, 100_000)
+    if minutes and estimated is None:
         raise EditError([str(_l("Estimated time is a whole number of minutes, or empty."))])
-    version.estimated_minutes = int(minutes) if minutes else None
+    version.estimated_minutes = estimated
     policy = values.get("mastery_policy", "waive")
     if policy not in ("waive", "optional"):
         raise EditError([str(_l("Choose what happens to steps the learner already masters."))])

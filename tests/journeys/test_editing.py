@@ -131,3 +131,13 @@ def test_update_settings_refuses_a_description_over_the_render_budget(
             )
     assert "The description" in refused.value.problems[0]
     assert f"at most {MAX_MARKDOWN_MARKS}" in refused.value.problems[0]
+
+
+def test_update_settings_refuses_estimated_minutes_in_other_digits(
+    app: Flask, published_journey: Journey
+) -> None:
+    with get_database(app).session() as session:
+        journey = session.get(Journey, published_journey.id)
+        assert journey is not None
+        with pytest.raises(editing.EditError, match="whole number of minutes"):
+            editing.update_settings(session, journey, {"title": "T", "estimated_minutes": "²"})
