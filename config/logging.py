@@ -123,6 +123,32 @@ def _add_filter(target: logging.Logger | logging.Handler) -> None:
     if not any(isinstance(f, SessionTokenFilter) for f in target.filters):
         target.addFilter(SessionTokenFilter())
 
+# Request data reaches log messages (paths, names, error details); a raw NUL, escape sequence or
+# line break there could corrupt the log or forge a line. JSON lines escape them by themselves.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+class TextFormatter(logging.Formatter):
+    """Readable lines with control characters escaped; a traceback keeps its line breaks."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = _CONTROL.sub(_escape, record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: logging._SysExcInfoType) -> str:
+        return _CONTROL_KEEP_LINES.sub(_escape, super().formatException(ei))
+
+    def format(self, record: logging.LogRecord) -> str:
+        # A scrubbed record carries its traceback as text only (see ``_scrub_record``).
+        if record.exc_text:
+            record.exc_text = _CONTROL_KEEP_LINES.sub(_escape, record.exc_text)
+        return super().format(record)
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -143,7 +169,7 @@ def make_formatter(as_json: bool) -> logging.Formatter:
     """The formatter of the process's log handler: JSON lines or plain text."""
     if as_json:
         return JsonFormatter()
-    return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def configure_logging(level: str = "INFO", as_json: bool = False) -> None:

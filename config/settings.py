@@ -42,8 +42,16 @@ class Settings(BaseSettings):
     key_rotation_grace_days: int = Field(default=14, ge=0, le=365)
     default_locale: Literal["sv", "en"] = "sv"
     lrs_max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Statements in one PUT/POST: each is validated and indexed in the request, so a batch of tens
+    # of thousands would hold a worker for seconds (the delivery worker sends 250 at a time).
+    lrs_max_statements_per_request: int = Field(default=1000, ge=1, le=50_000)
     # Version the LRS names in answers to requests without X-Experience-API-Version.
     lrs_default_version: Literal["1.0.3", "2.0.0"] = "2.0.0"
+    # Evidence files are kept in the database: bounded per learner (bytes and files, over all
+    # their journeys) and per organisation, so no one fills the database for everyone.
+    evidence_quota_learner_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    evidence_quota_learner_files: int = Field(default=500, ge=1)
+    evidence_quota_organization_bytes: int = Field(default=50 * 1024**3, ge=1)
     demo_enabled: bool = True
     # Where the demo LMS is addressed when it should be another site than the tool (to try
     # launches with third-party cookies blocked: the tool on localhost, the demo on 127.0.0.1).

@@ -56,10 +56,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         LrsConfig(
             endpoint=settings.base_url + "/xapi",
             max_body_bytes=settings.lrs_max_body_bytes,
+            max_statements=settings.lrs_max_statements_per_request,
             default_version=settings.lrs_default_version,
         ),
     )
     errors.init_app(app)
+    from lti_tool import edge
+
+    # Control characters are refused before anything else reads the request, then cross-site posts.
+    edge.init_app(app)
     csrf.init_app(app)
 
     from lti_tool.admin.views import bp as admin_bp

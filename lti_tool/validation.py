@@ -14,6 +14,28 @@ class NotFoundError(LookupError):
     """Something named in the input does not exist."""
 
 
+# ASCII only: str.isdigit() and int() also accept "²", "١٢" and full-width digits, and int() of a
+# few thousand digits raises; 18 digits keep every number within 64 bits.
+_ASCII_INT = re.compile(r"[0-9]{1,18}")
+_ASCII_DECIMAL = re.compile(r"-?[0-9]{1,15}(?:[.,][0-9]{1,15})?")
+
+
+def strict_int(text: str | None, minimum: int, maximum: int) -> int | None:
+    """A whole number written in ASCII digits within ``[minimum, maximum]``, or ``None``."""
+    if text is None or not _ASCII_INT.fullmatch(text := text.strip()):
+        return None
+    value = int(text)
+    return value if minimum <= value <= maximum else None
+
+
+def strict_decimal(text: str | None, minimum: float, maximum: float) -> float | None:
+    """A decimal number (ASCII digits, a point or a comma) within bounds, or ``None``."""
+    if text is None or not _ASCII_DECIMAL.fullmatch(text := text.strip()):
+        return None
+    value = float(text.replace(",", "."))
+    return value if minimum <= value <= maximum else None
+
+
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 

@@ -21,6 +21,7 @@ from lti_tool.demo.deep_linking import (
 from lti_tool.demo.platform import DemoPlatform, launch_claims
 from lti_tool.lti import keys
 from lti_tool.lti.runtime import get_runtime
+from lti_tool.validation import strict_int
 
 bp = Blueprint("demo", __name__, url_prefix="/demo", template_folder="templates")
 
@@ -48,7 +49,7 @@ def course_page(course_key: str, person_key: str) -> ResponseReturnValue:
         abort(404)
     links = placed_links(current_app.instance_path, course.key)
     mode = request.args.get("mode", "")
-    if mode not in ("", "add") and not (mode.isdigit() and int(mode) <= len(links)):
+    if mode not in ("", "add") and strict_int(mode, 1, len(links)) is None:
         abort(404)
     return render_template(
         "demo/course.html",
@@ -144,13 +145,9 @@ def authorize() -> ResponseReturnValue:
                 + url_for("demo.deep_link_return", course_key=course.key, person_key=person.key),
             )
         )
-    elif mode.isdigit():
+    elif (number := strict_int(mode, 1, 10**9)) is not None:
         link = next(
-            (
-                x
-                for x in placed_links(current_app.instance_path, course.key)
-                if x.number == int(mode)
-            ),
+            (x for x in placed_links(current_app.instance_path, course.key) if x.number == number),
             None,
         )
         if link is not None:

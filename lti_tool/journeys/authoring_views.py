@@ -24,11 +24,14 @@ from lti_tool.journeys.player import StepState, default_descriptors
 from lti_tool.journeys.step_forms import config_from_form, editor_rows
 from lti_tool.launch_session import launch_identity, require_launch, url_with_token
 from lti_tool.lti.roles import ToolRole
+from lti_tool.validation import strict_int
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
 attach_labels(bp)
 
 AUTHORS = (ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.ADMIN)
+# A section holds at most 500 steps; a position beyond is no position.
+MAX_POSITION = 1000
 
 
 def _journey(session: Session, journey_id: int) -> Journey:
@@ -217,7 +220,7 @@ def move_step(journey_id: int, key: str) -> ResponseReturnValue:
     return _guarded(
         journey_id,
         lambda s, j: editing.move_step(
-            s, j, key, offset, section, int(position) if position.isdigit() else None
+            s, j, key, offset, section, strict_int(position, 0, MAX_POSITION)
         ),
         "moved",
         f"step-{key}",

@@ -10,13 +10,24 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from lti_tool.journeys.markdown import MAX_MARKDOWN_CHARS, markdown_problem
 
 FORMAT: Literal["lti-journeys/journey@1"] = "lti-journeys/journey@1"
 EvidenceKind = Literal["text", "link", "file"]
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$"
 EVIDENCE_KINDS: tuple[EvidenceKind, ...] = ("text", "link", "file")
 DEFAULT_FILE_TYPES = ("pdf", "png", "jpg", "jpeg", "docx", "pptx", "xlsx", "odt", "txt", "mp4")
+MAX_QUESTIONS = 100
+MAX_CHOICES = 20
 MAX_FILE_MB = 20  # the app refuses larger request bodies (LTI_JOURNEYS_LRS_MAX_BODY_BYTES)
 
 
@@ -39,7 +50,20 @@ Key = Annotated[
     ),
 ]
 Title = Annotated[str, Field(min_length=1, max_length=300)]
-Markdown = Annotated[str, Field(default="", max_length=100_000, description="Markdown text.")]
+
+
+def _within_render_budget(text: str) -> str:
+    problem = markdown_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+Markdown = Annotated[
+    str,
+    Field(default="", max_length=MAX_MARKDOWN_CHARS, description="Markdown text."),
+    AfterValidator(_within_render_budget),
+]
 
 
 class Choice(_Model):
@@ -59,7 +83,7 @@ class Question(_Model):
     key: Key
     kind: Literal["single", "multiple", "true_false", "numeric"]
     prompt: Annotated[str, Field(min_length=1, max_length=5000)]
-    choices: list[Choice] = Field(default_factory=list, max_length=20)
+    choices: list[Choice] = Field(default_factory=list, max_length=MAX_CHOICES)
     answer: bool | float | None = None
     tolerance: Annotated[float, Field(ge=0)] = 0.0
     feedback_correct: Annotated[str, Field(max_length=2000)] = ""
@@ -100,7 +124,7 @@ class ReflectionConfig(_Model):
 class KnowledgeCheckConfig(_Model):
     type: Literal["knowledge_check"] = "knowledge_check"
     intro: Markdown
-    questions: list[Question] = Field(min_length=1, max_length=100)
+    questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS)
     mastery_score: Annotated[float, Field(gt=0, le=1)] = 0.8
     max_attempts: Annotated[int | None, Field(ge=1, le=100)] = None
 

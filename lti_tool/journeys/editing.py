@@ -20,6 +20,7 @@ from lti_tool.journeys.content import (
     parse_step_config,
 )
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
+from lti_tool.journeys.markdown import markdown_problem
 from lti_tool.journeys.models import (
     Goal,
     Journey,
@@ -31,6 +32,7 @@ from lti_tool.journeys.models import (
     Visibility,
     new_key,
 )
+from lti_tool.validation import strict_int
 
 # What a new step of each type starts with; publishing refuses it until it is complete.
 EMPTY_CONFIGS: dict[StepType, dict[str, Any]] = {
@@ -94,20 +96,27 @@ def _text(value: str, field: str, limit: int, required: bool = True) -> str:
     return text
 
 
+def _markdown(value: str) -> str:
+    text = (value or "").strip()
+    problem = markdown_problem(text)
+    if problem:
+        raise EditError([str(_l("The description: %(problem)s", problem=problem))])
+    return text
+
+
 def update_settings(session: Session, journey: Journey, values: dict[str, str]) -> JourneyVersion:
     version = draft(session, journey)
     version.title = _text(values.get("title", ""), str(_l("The title")), 200)
-    version.description = _text(
-        values.get("description", ""), str(_l("The description")), 100_000, required=False
-    )
+    version.description = _markdown(values.get("description", ""))
     language = values.get("language", "sv")
     if language not in ("sv", "en"):
         raise EditError([str(_l("Choose Swedish or English as the journey's language."))])
     version.language = language
     minutes = values.get("estimated_minutes", "").strip()
-    if minutes and (not minutes.isdigit() or not 1 <= int(minutes) <= 100_000):
+    estimated = strict_int(minutes, 1, 100_000)
+    if minutes and estimated is None:
         raise EditError([str(_l("Estimated time is a whole number of minutes, or empty."))])
-    version.estimated_minutes = int(minutes) if minutes else None
+    version.estimated_minutes = estimated
     policy = values.get("mastery_policy", "waive")
     if policy not in ("waive", "optional"):
         raise EditError([str(_l("Choose what happens to steps the learner already masters."))])
@@ -194,9 +203,7 @@ def save_section(
 ) -> Section:
     version = draft(session, journey)
     title = _text(values.get("title", ""), str(_l("The section's title")), 300)
-    description = _text(
-        values.get("description", ""), str(_l("The description")), 100_000, required=False
-    )
+    description = _markdown(values.get("description", ""))
     if key is None:
         section = Section(key=new_key(), position=len(version.sections))
         version.sections.append(section)

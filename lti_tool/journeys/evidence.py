@@ -6,13 +6,15 @@ import mimetypes
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask import current_app, has_app_context
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.journeys.errors import JourneyError
 from lti_tool.journeys.events import JourneyEvents, Scene
-from lti_tool.journeys.models import Evidence, StepType
+from lti_tool.journeys.models import Enrollment, Evidence, StepType
 from lti_tool.journeys.player import (
     JourneyState,
     after_progress,
@@ -23,6 +25,22 @@ from lti_tool.journeys.player import (
 from lti_tool.journeys.submissions import practice_config
 
 MAX_TEXT = 20_000
+KIB = 1024
+
+
+@dataclass(frozen=True)
+class EvidenceQuota:
+    """How much evidence in files a learner and an organisation may keep."""
+
+    learner_bytes: int = 200 * KIB * KIB
+    learner_files: int = 500
+    organization_bytes: int = 50 * KIB**3
+
+
+class EvidenceQuotaError(JourneyError):
+    """A file that would take a learner or an organisation beyond its quota."""
+
+    status = 413
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,7 @@ def submit_evidence(
                     mb=config.max_file_mb,
                 ),
             )
+        check_evidence_quota(session, state.enrollment, len(upload.data))
         evidence.filename = name
         evidence.content_type = _content_type(extension)
         evidence.size = len(upload.data)
@@ -110,6 +129,72 @@ def submit_evidence(
     events.flush()
     session.commit()
     return evidence
+
+
+def _quota() -> EvidenceQuota:
+    if not has_app_context():
+        return EvidenceQuota()
+    settings = current_app.config["LTI_JOURNEYS_SETTINGS"]
+    return EvidenceQuota(
+        settings.evidence_quota_learner_bytes,
+        settings.evidence_quota_learner_files,
+        settings.evidence_quota_organization_bytes,
+    )
+
+
+def _amount(size: int) -> str:
+    for unit, scale in (("GB", KIB**3), ("MB", KIB**2), ("kB", KIB)):
+        if size >= scale:
+            return f"{format_decimal(round(size / scale, 1))} {unit}"
+    return f"{format_decimal(size)} bytes"
+
+
+def check_evidence_quota(
+    session: Session, enrollment: Enrollment, size: int, quota: EvidenceQuota | None = None
+) -> None:
+    """Refuse a file of ``size`` bytes that would exceed the learner's or organisation's quota."""
+    quota = quota or _quota()
+    files = select(func.count(Evidence.id), func.coalesce(func.sum(Evidence.size), 0)).join(
+        Enrollment, Enrollment.id == Evidence.enrollment_id
+    )
+    files = files.where(Evidence.size.is_not(None))
+    row = session.execute(files.where(Enrollment.person_id == enrollment.person_id)).one()
+    count, used = int(row[0]), int(row[1] or 0)
+    if count + 1 > quota.learner_files:
+        raise EvidenceQuotaError(
+            "evidence_quota_files",
+            _l(
+                "You can keep at most %(count)d files as evidence. Share a link to the file "
+                "instead, or ask your course leader for help.",
+                count=quota.learner_files,
+            ),
+        )
+    if used + size > quota.learner_bytes:
+        raise EvidenceQuotaError(
+            "evidence_quota_learner",
+            _l(
+                "You have used %(used)s of your %(quota)s for files, and this file does not fit. "
+                "Share a link to the file instead, or make it smaller.",
+                used=_amount(used),
+                quota=_amount(quota.learner_bytes),
+            ),
+        )
+    org_used = session.scalar(
+        select(func.coalesce(func.sum(Evidence.size), 0))
+        .join(Enrollment, Enrollment.id == Evidence.enrollment_id)
+        .where(Enrollment.organization_id == enrollment.organization_id)
+    )
+    if int(org_used or 0) + size > quota.organization_bytes:
+        raise EvidenceQuotaError(
+            "evidence_quota_organization",
+            _l(
+                "Your organisation has used %(used)s of its %(quota)s for evidence files, and "
+                "this file does not fit. Share a link to the file instead, and tell your course "
+                "leader.",
+                used=_amount(int(org_used or 0)),
+                quota=_amount(quota.organization_bytes),
+            ),
+        )
 
 
 def list_evidence(session: Session, enrollment_id: int, step_id: int) -> list[Evidence]:

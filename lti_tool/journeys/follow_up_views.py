@@ -25,12 +25,14 @@ from lti_tool.lti.runtime import get_runtime
 from lti_tool.lti.services import ServiceError
 from lti_tool.tenancy import roster
 from lti_tool.tenancy.models import Context, Person
+from lti_tool.validation import strict_int
 
 bp = Blueprint("follow_up", __name__, url_prefix="/courses/<int:context_id>/journeys/<slug>")
 attach_labels(bp)
 log = logging.getLogger(__name__)
 
 STAFF = (ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.ADMIN)
+MAX_PAGE = 100_000
 
 
 @bp.get("")
@@ -40,10 +42,8 @@ def course_progress(context_id: int, slug: str) -> ResponseReturnValue:
     session = get_session()
     journey = player.find_published_journey(session, identity, slug)
     roster_error = _first_roster(session, context_id)
-    page = request.args.get("page", "1")
-    progress = follow_up.course_progress(
-        session, identity, journey, int(page) if page.isdigit() else 1
-    )
+    page = strict_int(request.args.get("page"), 1, MAX_PAGE) or 1
+    progress = follow_up.course_progress(session, identity, journey, page)
     g.no_store = True
     return render_template(
         "journeys/follow_up/progress.html",

@@ -1,7 +1,8 @@
 """Reading and writing journey files (YAML or JSON) with errors that name the line and field.
 
 The format is ``content.JourneyDocument`` (JSON Schema: ``docs/journey-schema.json``). YAML is read
-with the safe loader only; every validation problem is reported with its path in the document
+with the safe loader only, within budgets of aliases, nesting and expanded size (a file of a few
+hundred bytes could otherwise expand to billions of values); every validation problem is reported with its path in the document
 (``sections[1].steps[0].content.questions[2]``) and the line and column where it is in the file.
 """
 
@@ -18,6 +19,11 @@ from lti_tool.journeys.content import JourneyDocument
 from lti_tool.journeys.errors import JourneyError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# Real journey files use few aliases and nest about ten levels; every value counts once per place
+# an alias repeats it, so a file of aliases of aliases cannot expand beyond the node budget.
+MAX_YAML_ALIASES = 50
+MAX_YAML_DEPTH = 50
+MAX_YAML_NODES = 500_000
 Format = Literal["yaml", "json"]
 
 
@@ -26,6 +32,9 @@ class InterchangeError(JourneyError):
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.problems = problems
+        if len(problems) == 1:
+            super().__init__("invalid_journey_file", f"{source}: {problems[0]}")
+            return
         listing = "\n".join(f"  - {p}" for p in problems)
         super().__init__("invalid_journey_file", f"{source}: {len(problems)} problem(s)\n{listing}")
 
@@ -33,9 +42,73 @@ class InterchangeError(JourneyError):
 Location = tuple[int, int]  # 1-based line and column
 
 
-def _yaml_locations(text: str) -> dict[tuple[str | int, ...], Location]:
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases and nesting beyond the budgets."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise yaml.MarkedYAMLError(
+                    problem=f"more than {MAX_YAML_ALIASES} aliases (*name); "
+                    "write the values out instead.",
+                    problem_mark=self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+        elif self._depth >= MAX_YAML_DEPTH:
+            raise yaml.MarkedYAMLError(
+                problem=f"nested more than {MAX_YAML_DEPTH} levels; flatten the document.",
+                problem_mark=self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+            )
+        self._depth += 1
+        try:
+            node: yaml.Node | None = super().compose_node(parent, index)
+            return node
+        finally:
+            self._depth -= 1
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds once every alias is written out."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is None:
+            children: list[yaml.Node] = []
+            if isinstance(node, yaml.MappingNode):
+                children = [part for pair in node.value for part in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            known = sizes[id(node)] = 1 + sum(size(child) for child in children)
+        return known
+
+    return size(root)
+
+
+def _parse(text: str) -> tuple[Any, yaml.Node | None]:
+    """The data of a YAML (or JSON) document and its node tree, within the budgets."""
+    loader = _BoundedLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is not None and _expanded_size(root) > MAX_YAML_NODES:
+            raise yaml.MarkedYAMLError(
+                problem=f"the document expands to more than {MAX_YAML_NODES:,} values "
+                "through its aliases; write the values out instead.",
+                problem_mark=root.start_mark,
+            )
+        data = None if root is None else loader.construct_document(root)
+    finally:
+        loader.dispose()
+    return data, root
+
+
+def _yaml_locations(root: yaml.Node | None) -> dict[tuple[str | int, ...], Location]:
     """The line and column of every value of a YAML (or JSON, a subset of YAML) document."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
     found: dict[tuple[str | int, ...], Location] = {}
 
     def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
@@ -99,8 +172,8 @@ def load_document(text: str, source: str = "journey file") -> JourneyDocument:
             [str(_l("The file is larger than 5 MB. Split the journey or shorten its texts."))],
         )
     try:
-        data = yaml.safe_load(text)
-        places = _yaml_locations(text)
+        data, root = _parse(text)
+        places = _yaml_locations(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

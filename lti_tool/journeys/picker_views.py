@@ -18,11 +18,15 @@ from lti_tool.lti import keys
 from lti_tool.lti.deep_linking import PickedJourney, pending_request, respond
 from lti_tool.lti.roles import ToolRole
 from lti_tool.lti.runtime import get_runtime
+from lti_tool.validation import strict_int
 
 bp = Blueprint("picker", __name__, url_prefix="/lti/deep-linking")
 attach_labels(bp)
 
 STAFF = (ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.ADMIN)
+# Journeys placed by one answer: each is looked up (and maybe copied), so the count is bounded.
+MAX_CHOSEN = 50
+MAX_ID = 2**63 - 1
 
 
 def _choices(
@@ -109,7 +113,8 @@ def send() -> ResponseReturnValue:
     identity = launch_identity()
     session = get_session()
     runtime = get_runtime()
-    chosen = [int(v) for v in request.form.getlist("journey") if v.isdigit()]
+    ids = (strict_int(v, 1, MAX_ID) for v in request.form.getlist("journey")[:MAX_CHOSEN])
+    chosen = [journey_id for journey_id in ids if journey_id is not None]
     if not chosen and request.form.get("action") != "none":
         return _page(400, error=_no_choice())
     try:

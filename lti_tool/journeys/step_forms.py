@@ -11,9 +11,15 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from lti_tool.journeys.content import MAX_CHOICES, MAX_QUESTIONS
 from lti_tool.journeys.models import StepType
+from lti_tool.validation import strict_decimal, strict_int
 
 EMPTY_CHOICES = 2
+# Rows a form can hold: the most the content allows plus the editor's empty ones. The counts come
+# from the form, so a forged one must not size the loops (50,000,000 rows would hold a worker).
+MAX_QUESTION_ROWS = MAX_QUESTIONS + 1
+MAX_CHOICE_ROWS = MAX_CHOICES + 4
 
 
 def config_from_form(step_type: StepType, form: MultiDict[str, str]) -> dict[str, Any]:
@@ -42,7 +48,7 @@ def config_from_form(step_type: StepType, form: MultiDict[str, str]) -> dict[str
 
 def _questions(form: MultiDict[str, str]) -> list[dict[str, Any]]:
     questions = []
-    count = _int(form.get("question_count"), 0)
+    count = min(_int(form.get("question_count"), 0), MAX_QUESTION_ROWS)
     for i in range(count):
         prefix = f"q{i}-"
         if form.get(prefix + "remove") == "on":
@@ -59,7 +65,7 @@ def _questions(form: MultiDict[str, str]) -> list[dict[str, Any]]:
             question["key"] = form[prefix + "key"]
         if kind in ("single", "multiple"):
             choices = []
-            for j in range(_int(form.get(prefix + "choice_count"), 0)):
+            for j in range(min(_int(form.get(prefix + "choice_count"), 0), MAX_CHOICE_ROWS)):
                 cp = f"{prefix}c{j}-"
                 text = form.get(cp + "text", "").strip()
                 if not text:
@@ -97,14 +103,11 @@ def editor_rows(config: dict[str, Any], add_question: bool = False) -> list[dict
 
 
 def _int(value: str | None, default: int) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
+    # Out-of-range numbers are kept: the content model refuses them with its limits.
+    parsed = strict_int(value, 0, 10**18)
+    return default if parsed is None else parsed
 
 
 def _float(value: str | None, default: float | None) -> Any:
-    try:
-        return float(str(value).strip().replace(",", "."))
-    except (TypeError, ValueError):
-        return default
+    parsed = strict_decimal(value, -1e15, 1e15)
+    return default if parsed is None else parsed

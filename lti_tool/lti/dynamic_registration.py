@@ -245,7 +245,7 @@ def _read_limited(response: requests.Response) -> bytes:
 def _json_object(body: bytes, what: str) -> dict[str, Any]:
     try:
         document = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise RegistrationError(
             "platform_configuration_invalid", f"The platform's {what} is not JSON.", 400
         ) from exc

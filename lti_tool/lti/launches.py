@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -175,6 +176,7 @@ def validate_launch(session: Session, runtime: LtiRuntime, form: FormRequest) ->
     )
     launch.validate()
     claims = launch.claims
+    check_claims(claims)
     registration = launch.registration_info
     deployment = _check_deployment(
         session, cache, registration, str(claims[CLAIM + "deployment_id"])
@@ -240,6 +242,37 @@ def complete_launch(
         message_type=str(claims.get(CLAIM + "message_type")),
         claims=claims,
     )
+
+
+# JSON's \u0000 escapes decode to NUL, which no database column takes and no claim needs; tabs
+# and line breaks may appear in titles and descriptions.
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_claims(claims: dict[str, Any]) -> None:
+    """Refuse a launch whose claims hold a control character in any name or text."""
+    pending: list[tuple[str, object]] = [("", claims)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if _CONTROL_IN_TEXT.search(value):
+                raise LaunchError(
+                    "invalid_message",
+                    f"The launch's claim {path!r} contains a control character (such as NUL); "
+                    "the platform must send plain text.",
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = str(key).rsplit("/", 1)[-1]
+                if _CONTROL_IN_NAME.search(str(key)):
+                    raise LaunchError(
+                        "invalid_message",
+                        "A claim name of the launch contains a control character (such as NUL).",
+                    )
+                pending.append((f"{path}.{name}" if path else name, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
 
 
 def _locale(value: object) -> str | None:

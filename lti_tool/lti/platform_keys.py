@@ -110,7 +110,7 @@ class PlatformKeyCache:
             try:
                 document = json.loads(body)
                 keys = {k["kid"]: k for k in document["keys"] if isinstance(k, dict) and "kid" in k}
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 raise LaunchError(
                     "keyset_unreachable",
                     f"The platform's key set at {keyset_url} is not a JSON Web Key Set.",

@@ -9,7 +9,7 @@ from flask.testing import FlaskCliRunner
 
 from lti_tool.journeys.interchange import dump_document, load_document
 from lti_tool.lti.models import Registration
-from tests.journeys.conftest import sample_document
+from tests.journeys.conftest import BILLION_LAUGHS, sample_document
 
 
 def _file(tmp_path: Path, **overrides: object) -> Path:
@@ -129,3 +129,16 @@ def test_export_finds_the_organisation_when_only_one_has_the_slug(
     runner.invoke(args=["journeys", "import", str(_file(tmp_path)), "--org", "org-b"])
     ambiguous = runner.invoke(args=["journeys", "export", "digital-kompetens"])
     assert ambiguous.exit_code == 1 and "org-a, org-b" in ambiguous.output
+
+
+def test_import_refuses_a_billion_laughs_file_in_one_line(
+    runner: FlaskCliRunner, registration: Registration, tmp_path: Path
+) -> None:
+    laughs = tmp_path / "laughs.yaml"
+    laughs.write_text(BILLION_LAUGHS, encoding="utf-8")
+    result = runner.invoke(args=["journeys", "import", str(laughs), "--org", "org-a"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: {laughs}: line 7, column 28: more than 50 aliases (*name); "
+        "write the values out instead."
+    ]

@@ -118,3 +118,7 @@ def test_demo_is_disabled_in_production(settings: Settings) -> None:
     )
     app: Flask = create_app(production)
     assert app.test_client().get("/demo/").status_code == 404
+
+
+def test_course_page_refuses_a_link_number_in_other_digits(client: FlaskClient) -> None:
+    assert client.get("/demo/course/norrstad-digital/learner?mode=²").status_code == 404

@@ -19,6 +19,10 @@ from tests.conftest import Launcher, session_token
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 LEARNER = [LIS + "membership#Learner"]
 INSTRUCTOR = [LIS + "membership#Instructor"]
+# 9 values, each alias level repeating the one before 9 times: 9**9 values from 330 bytes.
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+)
 
 
 def sample_document(slug: str = "digital-kompetens", **overrides: Any) -> JourneyDocument:

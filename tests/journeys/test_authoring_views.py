@@ -240,3 +240,14 @@ def test_the_editor_of_a_200_step_journey_is_fast_and_uses_few_queries(
     assert page.get_data(as_text=True).count('<li id="step-') == 200
     assert len(statements) <= 15, statements
     assert elapsed < 2.0, f"editor took {elapsed:.2f} s"
+
+
+def test_move_step_ignores_a_position_in_other_digits(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = _author(launcher)
+    moved = client.post(
+        f"/author/journeys/{published_journey.id}/steps/step-read/move",
+        data={"lt": token, "action": "down", "position": "²"},
+    )
+    assert moved.status_code == 303

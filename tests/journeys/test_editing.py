@@ -7,6 +7,7 @@ from flask import Flask
 
 from lti_tool.db import get_database
 from lti_tool.journeys import authoring, editing
+from lti_tool.journeys.markdown import MAX_MARKDOWN_MARKS
 from lti_tool.journeys.models import Journey, StepType
 from lti_tool.lti.models import Registration
 from tests.journeys.conftest import sample_document
@@ -105,3 +106,38 @@ def test_a_sub_goal_cannot_have_sub_goals(app: Flask, published_journey: Journey
 
 def test_empty_configs_exist_for_every_step_type() -> None:
     assert set(editing.EMPTY_CONFIGS) == set(StepType)
+
+
+def test_save_step_refuses_markdown_over_the_render_budget(
+    app: Flask, published_journey: Journey
+) -> None:
+    with get_database(app).session() as session:
+        journey = session.get(Journey, published_journey.id)
+        assert journey is not None
+        with pytest.raises(editing.EditError) as refused:
+            editing.save_step(session, journey, "step-read", "Läs", [], {"body": "![" * 5_000})
+    assert any(f"at most {MAX_MARKDOWN_MARKS}" in p for p in refused.value.problems)
+
+
+def test_update_settings_refuses_a_description_over_the_render_budget(
+    app: Flask, published_journey: Journey
+) -> None:
+    with get_database(app).session() as session:
+        journey = session.get(Journey, published_journey.id)
+        assert journey is not None
+        with pytest.raises(editing.EditError) as refused:
+            editing.update_settings(
+                session, journey, {"title": "Titel", "description": "a**" * 2_000}
+            )
+    assert "The description" in refused.value.problems[0]
+    assert f"at most {MAX_MARKDOWN_MARKS}" in refused.value.problems[0]
+
+
+def test_update_settings_refuses_estimated_minutes_in_other_digits(
+    app: Flask, published_journey: Journey
+) -> None:
+    with get_database(app).session() as session:
+        journey = session.get(Journey, published_journey.id)
+        assert journey is not None
+        with pytest.raises(editing.EditError, match="whole number of minutes"):
+            editing.update_settings(session, journey, {"title": "T", "estimated_minutes": "²"})

@@ -114,3 +114,17 @@ def test_instructor_answer_appears_in_the_learners_dialogue(
     page = client.get(BASE + "/steps/step-reflect", query_string={"lt": learner})
     assert "Vad gjorde du?" in page.get_data(as_text=True)
     assert RatingSource.SELF.value == "self"
+
+
+def test_progress_table_reads_a_page_number_in_other_digits_as_the_first_page(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    _learner_with_reflection(client, launcher)
+    teacher = launch_token(launcher, roles=INSTRUCTOR, sub="teacher-1")
+    for page_number in ("²", "9" * 5000):
+        page = client.get(
+            f"/courses/{_course_id(app)}/journeys/digital-kompetens",
+            query_string={"lt": teacher, "page": page_number},
+        )
+        assert page.status_code == 200
+        assert "Lina Lärande" in page.get_data(as_text=True)

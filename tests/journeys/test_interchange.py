@@ -11,11 +11,14 @@ from lti_tool.journeys.content import journey_schema
 from lti_tool.journeys.examples import example_documents
 from lti_tool.journeys.interchange import (
     MAX_FILE_BYTES,
+    MAX_YAML_ALIASES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_NODES,
     InterchangeError,
     dump_document,
     load_document,
 )
-from tests.journeys.conftest import sample_document
+from tests.journeys.conftest import BILLION_LAUGHS, sample_document
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "journey-schema.json"
 
@@ -83,3 +86,58 @@ def test_the_published_schema_is_current() -> None:
     assert json.loads(SCHEMA.read_text()) == journey_schema(), (
         "run: lti-journeys journeys schema --output docs/journey-schema.json"
     )
+
+
+def test_load_document_refuses_markdown_over_the_render_budget() -> None:
+    data = sample_document().model_dump(mode="json")
+    data["sections"][0]["steps"][0]["content"]["body"] = "![" * 50_000
+    with pytest.raises(InterchangeError) as refused:
+        load_document(json.dumps(data), "resa.json")
+    assert "sections[0].steps[0].content.body" in refused.value.problems[0]
+
+
+def test_load_document_refuses_yaml_aliases_beyond_the_budget() -> None:
+    with pytest.raises(InterchangeError) as refused:
+        load_document(BILLION_LAUGHS, "laughs.yaml")
+    assert refused.value.problems == [
+        f"line 7, column 28: more than {MAX_YAML_ALIASES} aliases (*name); "
+        "write the values out instead."
+    ]
+
+
+def test_load_document_refuses_yaml_expanding_beyond_the_node_budget() -> None:
+    text = (
+        "a: &a ["
+        + ", ".join(["x"] * 1_000)
+        + "]\n"
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
+            for i in range(4)
+        )
+    )
+    with pytest.raises(InterchangeError) as refused:
+        load_document(text, "wide.yaml")
+    assert refused.value.problems == [
+        f"line 1, column 1: the document expands to more than {MAX_YAML_NODES:,} values "
+        "through its aliases; write the values out instead."
+    ]
+
+
+def test_load_document_refuses_yaml_nested_beyond_the_depth_limit() -> None:
+    with pytest.raises(InterchangeError) as refused:
+        load_document("a: " + "[" * 10_000 + "]" * 10_000 + "\n", "deep.yaml")
+    assert f"nested more than {MAX_YAML_DEPTH} levels" in refused.value.problems[0]
+
+
+def test_load_document_refuses_json_nested_beyond_the_depth_limit() -> None:
+    with pytest.raises(InterchangeError) as refused:
+        load_document('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "deep.json")
+    assert f"nested more than {MAX_YAML_DEPTH} levels" in refused.value.problems[0]
+
+
+def test_load_document_accepts_a_few_aliases() -> None:
+    text = dump_document(sample_document())
+    text = text.replace("title: Digital kompetens", "title: &t Digital kompetens", 1)
+    text = text.replace("title: Ge digital återkoppling", "title: *t", 1)
+    document = load_document(text)
+    assert document.goals[1].title == "Digital kompetens i undervisningen"

@@ -199,3 +199,11 @@ def test_the_preview_shows_the_goals_and_the_steps(
     text = page.get_data(as_text=True)
     assert "Använda AI-verktyg kritiskt" in text
     assert "Läs om AI i skolan" in text and "Kunskapstest" in text
+
+
+def test_picker_ignores_journey_ids_in_other_digits(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = _dl_launch(launcher)
+    answer = client.post("/lti/deep-linking", data={"lt": token, "journey": ["²", "9" * 5000]})
+    assert answer.status_code == 400

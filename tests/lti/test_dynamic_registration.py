@@ -16,6 +16,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from lti_tool.db import get_database
+from lti_tool.lti import dynamic_registration
 from lti_tool.lti.dynamic_registration import SALT, RegistrationError, fetch_configuration
 from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
 from lti_tool.tenancy.services import add_organization
@@ -248,3 +249,9 @@ def test_production_requires_https_configuration_urls(new_platform: TestPlatform
     url = new_platform.base_url + "/.well-known/openid-configuration"
     with pytest.raises(RegistrationError, match="must use https"):
         fetch_configuration(requests.Session(), url, None, require_https=True)
+
+
+def test_dynamic_registration_refuses_a_platform_answer_nested_too_deeply() -> None:
+    with pytest.raises(RegistrationError) as refused:
+        dynamic_registration._json_object(b"[" * 100_000, "configuration")
+    assert refused.value.code == "platform_configuration_invalid"

@@ -579,3 +579,23 @@ def test_login_error_is_json_when_asked(client: FlaskClient, registration: Regis
     assert set(body) == {"error", "message"}
     assert body["error"] == "unknown_registration"
     assert "https://unknown.example.test" in body["message"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"sub": "user\x00"},
+        {"name": "Maja\x00"},
+        {"context": {"id": "course\x00", "title": "Digital kompetens"}},
+        {"resource_link": {"id": "link-1", "title": "Resan\x1b[31m"}},
+        {"custom": {"journey": "digital\x00kompetens"}},
+        {"roles": [LIS + "membership#Learner\x00"]},
+        {"deployment_id": "dep\x00"},
+    ],
+    ids=["sub", "name", "context id", "resource link title", "custom", "roles", "deployment"],
+)
+def test_launch_with_a_control_character_in_a_claim_is_refused(
+    launcher: Launcher, overrides: dict[str, Any]
+) -> None:
+    response = launcher.launch(**overrides)
+    assert_refused(response, 400, "invalid_message", "control character")

@@ -13,6 +13,7 @@ from werkzeug.test import TestResponse
 
 from lti_tool.db import get_database
 from lti_tool.lti import platform_keys
+from lti_tool.lti.errors import LaunchError
 from lti_tool.lti.models import Registration
 from lti_tool.lti.registrations import add_registration
 from lti_tool.tenancy.services import add_organization
@@ -164,3 +165,23 @@ def test_platform_keys_unreachable_keyset_is_json_for_api_clients(
     )
     assert response.status_code == 502
     assert response.get_json()["error"] == "keyset_unreachable"
+
+
+class _NestedKeysetAnswer:
+    status_code = 200
+
+    class raw:
+        @staticmethod
+        def read(size: int, decode_content: bool = True) -> bytes:
+            return (b"[" * 100_000)[:size]
+
+
+def test_platform_keys_keyset_nested_too_deeply_is_a_clear_502(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache = platform_keys.PlatformKeyCache(ttl_seconds=60, timeout_seconds=1)
+    monkeypatch.setattr(cache._http, "get", lambda *args, **kwargs: _NestedKeysetAnswer())
+    with pytest.raises(LaunchError) as refused:
+        cache.get_key("https://lms.example.test/jwks", "k1", "RS256")
+    assert refused.value.status == 502
+    assert "is not a JSON Web Key Set" in refused.value.detail

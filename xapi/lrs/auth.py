@@ -6,9 +6,11 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,11 @@ SCOPES = (
 )
 # A revoked credential stops working within this many seconds on every process.
 CACHE_SECONDS = 5.0
+# Checked keys kept per process; unknown keys (anyone can send them) evict each other, not the
+# known ones, so a flood of made-up keys neither grows memory nor slows real clients down.
+CACHE_ENTRIES = 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MAX_KEY = 200
 
 
 @dataclass(frozen=True)
@@ -105,12 +112,67 @@ def revoke_credential(session: Session, key: str) -> Credential:
     return credential
 
 
-class Authenticator:
-    """Checks ``Authorization: Basic`` against stored credentials, with a short cache."""
+_Entry = tuple[float, str, Principal | None]
 
-    def __init__(self) -> None:
-        self._cache: dict[str, tuple[float, str, Principal | None]] = {}
+
+class _Lru:
+    """A least-recently-used map with a maximum number of entries."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._max = max_entries
+        self._items: OrderedDict[str, _Entry] = OrderedDict()
+
+    def get(self, key: str) -> _Entry | None:
+        entry = self._items.get(key)
+        if entry is not None:
+            self._items.move_to_end(key)
+        return entry
+
+    def put(self, key: str, entry: _Entry) -> None:
+        self._items[key] = entry
+        self._items.move_to_end(key)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
+
+    def pop(self, key: str) -> None:
+        self._items.pop(key, None)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Authenticator:
+    """Checks ``Authorization: Basic`` against stored credentials, with a short bounded cache."""
+
+    def __init__(self, max_entries: int = CACHE_ENTRIES) -> None:
+        self._known = _Lru(max_entries)
+        self._unknown = _Lru(max_entries)
         self._lock = threading.Lock()
+
+    def cached_keys(self) -> int:
+        """How many keys the cache holds, known and unknown."""
+        with self._lock:
+            return len(self._known) + len(self._unknown)
+
+    def is_cached(self, key: str) -> bool:
+        with self._lock:
+            return key in self._known
+
+    def _lookup(self, key: str) -> _Entry | None:
+        with self._lock:
+            return self._known.get(key) or self._unknown.get(key)
+
+    def _store(self, key: str, entry: _Entry) -> None:
+        with self._lock:
+            if entry[2] is None:
+                self._known.pop(key)
+                self._unknown.put(key, entry)
+            else:
+                self._unknown.pop(key)
+                self._known.put(key, entry)
 
     def authenticate(self, session: Session, header: str | None) -> Principal:
         if not header or not header.startswith("Basic "):
@@ -124,8 +186,13 @@ class Authenticator:
                 "The Authorization header is not valid Basic credentials."
             ) from None
         key, _, secret = decoded.partition(":")
+        if _CONTROL.search(decoded) or len(key) > _MAX_KEY:
+            raise UnauthorizedError(
+                "The Basic credentials hold a control character or a key longer than "
+                f"{_MAX_KEY} characters; use the key and secret the LRS gave you."
+            )
         now = time.monotonic()
-        cached = self._cache.get(key)
+        cached = self._lookup(key)
         if cached is None or now - cached[0] > CACHE_SECONDS:
             credential = session.scalars(select(Credential).where(Credential.key == key)).first()
             principal = None
@@ -140,8 +207,7 @@ class Authenticator:
                     authority=credential.authority,
                 )
             cached = (now, secret_hash, principal)
-            with self._lock:
-                self._cache[key] = cached
+            self._store(key, cached)
         _, secret_hash, principal = cached
         if principal is None or not hmac.compare_digest(secret_hash, _hash(secret)):
             raise UnauthorizedError("Unknown or revoked LRS credentials.")

@@ -19,6 +19,8 @@ class LrsConfig:
     # Absolute URL of the LRS root, e.g. https://tool.example.se/xapi (no trailing slash).
     endpoint: str
     max_body_bytes: int = 20 * 1024 * 1024
+    # Statements in one request; more are refused with 413 before any is validated.
+    max_statements: int = 1000
     # Statements per page of a GET query when the client gives no (or a larger) limit.
     page_size: int = 500
     # The version named in responses to requests that name none (they are refused with 400).

@@ -6,6 +6,7 @@ method, headers, parameters and body travel inside a form POST (xAPI 1.0.3, part
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -24,6 +25,14 @@ HEADER_FIELDS = {
     "if-match": "If-Match",
     "if-none-match": "If-None-Match",
 }
+
+# No parameter (ids, IRIs, timestamps, JSON agents) has a use for control characters, and the
+# database cannot store NUL; JSON whitespace (tab, line breaks) stays allowed in JSON parameters.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
+# A \u0000 escape (not an escaped backslash followed by "u0000") in a JSON parameter.
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+JSON_PARAMS = frozenset({"agent"})
 
 
 @dataclass
@@ -45,9 +54,21 @@ class XapiRequest:
         return self.headers.get(name)
 
 
+def _check_param(name: str, value: str) -> None:
+    if _CONTROL_IN_NAME.search(name):
+        raise BadRequestError("A parameter name contains a control character; remove it.")
+    if _CONTROL.search(value) or (name in JSON_PARAMS and _NUL_ESCAPE.search(value)):
+        raise BadRequestError(
+            f"The {name!r} parameter contains a control character (such as U+0000), which is "
+            "not allowed; remove it."
+        )
+
+
 def _single_params(pairs: dict[str, list[str]]) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, values in pairs.items():
+        for value in values:
+            _check_param(name, value)
         if len(values) > 1:
             raise BadRequestError(f"Parameter {name!r} is given {len(values)} times; give it once.")
         params[name] = values[0]

@@ -166,9 +166,13 @@ class StatementQuery:
                     ) from None
         if "limit" in params:
             raw = params["limit"]
-            if not raw.isdigit():
-                raise BadRequestError("The 'limit' parameter must be a non-negative integer.")
-            query.limit = int(raw)
+            # isdigit() also accepts "²" and other scripts' digits: ASCII digits only.
+            if not (raw.isascii() and raw.isdigit()):
+                raise BadRequestError(
+                    "The 'limit' parameter must be a non-negative integer in digits 0-9."
+                )
+            # Any limit beyond a page is a page; a thousand-digit one need not be converted.
+            query.limit = int(raw) if len(raw) <= 18 else 10**18
         if "format" in params:
             if params["format"] not in FORMATS:
                 raise BadRequestError("The 'format' parameter must be ids, exact or canonical.")

@@ -16,7 +16,7 @@ import orjson
 from flask import Response
 
 from xapi.lrs.context import LrsContext, route
-from xapi.lrs.errors import BadRequestError, NotFoundError, XapiError
+from xapi.lrs.errors import BadRequestError, NotFoundError, PayloadTooLargeError, XapiError
 from xapi.lrs.multipart import Part, build_multipart, hash_matches, parse_multipart
 from xapi.lrs.signatures import verify_signature
 from xapi.lrs.sql import dumps
@@ -252,6 +252,13 @@ def post_statements(ctx: LrsContext) -> Response:
     statements = body if isinstance(body, list) else [body]
     if not statements:
         return _json([])
+    limit = ctx.config.max_statements
+    if len(statements) > limit:
+        raise PayloadTooLargeError(
+            f"This request holds {len(statements)} statements; this LRS takes at most {limit} "
+            "in one request (LTI_JOURNEYS_LRS_MAX_STATEMENTS_PER_REQUEST). Send them in several "
+            "requests."
+        )
     return _json(_store(ctx, statements, parts))
 
 

@@ -1,0 +1,76 @@
+"""Evidence files count against quotas per learner and per organisation, with a clear message."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from config.settings import Settings
+from lti_tool.journeys.models import Journey
+from tests.conftest import Launcher, make_settings
+from tests.journeys.conftest import launch_token
+
+TASK = "/journeys/digital-kompetens/steps/step-task/evidence"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(
+        database_url,
+        evidence_quota_learner_bytes=100,
+        evidence_quota_learner_files=3,
+        evidence_quota_organization_bytes=250,
+        default_locale="en",
+    )
+
+
+def _upload(client: FlaskClient, token: str, size: int, name: str = "plan.pdf") -> TestResponse:
+    return client.post(
+        TASK,
+        data={"lt": token, "kind": "file", "file": (io.BytesIO(b"%" * size), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_evidence_quota_refuses_a_file_beyond_the_learners_bytes(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher, sub="learner-1")
+    assert _upload(client, token, 60).status_code == 303
+    refused = _upload(client, token, 60)
+    assert refused.status_code == 413
+    assert "You have used 60 bytes of your 100 bytes for files" in refused.get_data(as_text=True)
+
+
+def test_evidence_quota_refuses_a_file_beyond_the_learners_file_count(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher, sub="learner-1")
+    for _ in range(3):
+        assert _upload(client, token, 1).status_code == 303
+    refused = _upload(client, token, 1)
+    assert refused.status_code == 413
+    assert "at most 3 files" in refused.get_data(as_text=True)
+
+
+def test_evidence_quota_refuses_a_file_beyond_the_organisations_bytes(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    for number in range(2):
+        token = launch_token(launcher, sub=f"learner-{number}")
+        assert _upload(client, token, 90).status_code == 303
+    refused = _upload(client, launch_token(launcher, sub="learner-2"), 90)
+    assert refused.status_code == 413
+    assert "Your organisation has used 180 bytes of its 250 bytes" in refused.get_data(as_text=True)
+
+
+def test_evidence_quota_does_not_count_text_or_links(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher, sub="learner-1")
+    assert _upload(client, token, 100).status_code == 303
+    text = client.post(TASK, data={"lt": token, "kind": "text", "text": "Jag prövade."})
+    assert text.status_code == 303
