@@ -123,6 +123,7 @@ def _add_filter(target: logging.Logger | logging.Handler) -> None:
     if not any(isinstance(f, SessionTokenFilter) for f in target.filters):
         target.addFilter(SessionTokenFilter())
 
+
 # Request data reaches log messages (paths, names, error details); a raw NUL, escape sequence or
 # line break there could corrupt the log or forge a line. JSON lines escape them by themselves.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
