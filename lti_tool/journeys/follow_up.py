@@ -121,11 +121,14 @@ def course_progress(
             Enrollment.person_id,
             Enrollment.completed_at,
             Enrollment.last_activity_at,
-        ).where(
+        )
+        .where(
             Enrollment.context_id == identity.context_id,
             Enrollment.journey_id == journey.id,
             Enrollment.organization_id == identity.organization_id,
         )
+        # A learner may be enrolled under several links of the course: the latest work shows.
+        .order_by(Enrollment.last_activity_at, Enrollment.id)
     ):
         row = by_person.get(pid)
         if row is not None:  # not an instructor who looked at the journey as a learner

@@ -30,7 +30,7 @@ from lti_tool.journeys.models import ProgressStatus, StepType
 from lti_tool.lti.ags import SCOPE_SCORE
 from lti_tool.lti.passback import QueuedScore, queue_score
 from lti_tool.lti.roles import ToolRole
-from lti_tool.tenancy.models import Membership
+from lti_tool.tenancy.models import Membership, ResourceLink
 
 if TYPE_CHECKING:
     from lti_tool.journeys.events import Scene
@@ -70,7 +70,8 @@ def activity_progress(state: JourneyState) -> str:
 
 
 def _graded(session: Session, scene: Scene) -> bool:
-    """Whether the enrollment's link can take scores and the person is a learner of the course."""
+    """Whether the enrollment's link is bound to its journey and can take scores, and the
+    person is a learner of the course."""
     context = scene.context
     enrollment = scene.enrollment
     if (
@@ -78,6 +79,13 @@ def _graded(session: Session, scene: Scene) -> bool:
         or enrollment.resource_link_id is None
         or SCOPE_SCORE not in (context.ags_scopes or [])
     ):
+        return False
+    # A link's line item takes the score of the journey the link is bound to, never another's
+    # (a link without a journey, such as a course-navigation link, takes none).
+    bound = session.scalars(
+        select(ResourceLink.journey_slug).where(ResourceLink.id == enrollment.resource_link_id)
+    ).first()
+    if bound != scene.journey.slug:
         return False
     roles = session.scalars(
         select(Membership.tool_roles).where(

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -228,11 +229,26 @@ class Assignment(Base):
 
 
 class Enrollment(Base):
-    """A learner on one journey version in one course; ``registration`` goes in every statement."""
+    """A learner on one journey version under one resource link; ``registration`` is in statements.
+
+    The enrollment belongs to the link the work is done under, so its score goes to that link's
+    line item and never to another placement of the same journey in the course.
+    """
 
     __tablename__ = "journey_enrollments"
     __table_args__ = (
-        UniqueConstraint("person_id", "journey_id", "context_id"),
+        UniqueConstraint("person_id", "resource_link_id", "journey_id"),
+        # A launch without a resource link (NULLs never collide in a unique constraint) keeps
+        # one enrollment per course.
+        Index(
+            "uq_journey_enrollments_person_journey_context_unlinked",
+            "person_id",
+            "journey_id",
+            "context_id",
+            unique=True,
+            postgresql_where=text("resource_link_id IS NULL"),
+            sqlite_where=text("resource_link_id IS NULL"),
+        ),
         Index("ix_journey_enrollments_context_journey", "context_id", "journey_id"),
     )
 

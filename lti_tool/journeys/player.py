@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.journeys.authoring import journey_by_slug, latest_published, load_published
-from lti_tool.journeys.errors import JourneyConflictError, JourneyError, JourneyNotFoundError
+from lti_tool.journeys.errors import (
+    JourneyConflictError,
+    JourneyError,
+    JourneyForbiddenError,
+    JourneyNotFoundError,
+)
 from lti_tool.journeys.events import JourneyEvents, Scene
 from lti_tool.journeys.gradebook import queue_initialized, queue_journey_score
 from lti_tool.journeys.models import (
@@ -151,6 +156,26 @@ def find_published_journey(session: Session, identity: LaunchIdentity, slug: str
     return journey
 
 
+def open_journey(session: Session, identity: LaunchIdentity, slug: str) -> Journey:
+    """The journey a learner may walk under this launch: the link's own, when it names one.
+
+    A link bound to a journey (or a launch naming one) opens that journey only, so its line
+    item can only ever receive that journey's score.
+    """
+    journey = find_published_journey(session, identity, slug)
+    if identity.journey_slug and identity.journey_slug != slug:
+        raise JourneyForbiddenError(
+            "journey_not_linked",
+            _l(
+                "This link of your course opens the journey “%(linked)s”, not “%(slug)s”. Open "
+                "the other journey from its own link in the course.",
+                linked=identity.journey_slug,
+                slug=slug,
+            ),
+        )
+    return journey
+
+
 @dataclass(frozen=True)
 class LinkedJourney:
     journey: Journey
@@ -171,22 +196,26 @@ def linked_journey(session: Session, identity: LaunchIdentity) -> LinkedJourney 
 def _find_enrollment(
     session: Session, identity: LaunchIdentity, journey: Journey
 ) -> Enrollment | None:
-    context_clause = (
-        Enrollment.context_id == identity.context_id
-        if identity.context_id is not None
-        else Enrollment.context_id.is_(None)
-    )
+    # One enrollment per (person, resource link, journey); without a link, one per course.
+    if identity.resource_link_id is not None:
+        place = Enrollment.resource_link_id == identity.resource_link_id
+    else:
+        place = Enrollment.resource_link_id.is_(None) & (
+            Enrollment.context_id == identity.context_id
+            if identity.context_id is not None
+            else Enrollment.context_id.is_(None)
+        )
     return session.scalars(
         select(Enrollment).where(
             Enrollment.person_id == identity.person_id,
             Enrollment.journey_id == journey.id,
-            context_clause,
+            place,
         )
     ).first()
 
 
 def enroll(session: Session, identity: LaunchIdentity, journey: Journey) -> Enrollment:
-    """The learner's enrollment in the journey in this course, made on first visit."""
+    """The learner's enrollment in the journey under this link, made on first visit."""
     enrollment = _find_enrollment(session, identity, journey)
     if enrollment is not None:
         return enrollment

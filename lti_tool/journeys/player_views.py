@@ -35,7 +35,7 @@ attach_labels(bp)
 def _state(slug: str) -> player.JourneyState:
     identity = launch_identity()
     session = get_session()
-    journey = player.find_published_journey(session, identity, slug)
+    journey = player.open_journey(session, identity, slug)
     enrollment = player.enroll(session, identity, journey)
     g.no_store = True
     return player.load_state(session, enrollment)
@@ -64,7 +64,7 @@ def choose_journey(slug: str) -> ResponseReturnValue:
     """Choose a journey for one's own development, then open it."""
     identity = launch_identity()
     session = get_session()
-    journey = player.find_published_journey(session, identity, slug)
+    journey = player.open_journey(session, identity, slug)
     assignments.choose(session, identity, journey)
     return redirect(url_with_token("player.overview", slug=slug), 303)
 

@@ -1,0 +1,69 @@
+"""Migration 0012 (enrollments per resource link) upgrades and downgrades on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from lti_tool import migrate
+from tests.support.database import POSTGRES_URL, postgres_available, skip_or_fail_without_postgres
+
+NEW_KEY = "uq_journey_enrollments_person_id_resource_link_id_journey_id"
+OLD_KEY = "uq_journey_enrollments_person_id_journey_id_context_id"
+UNLINKED = "uq_journey_enrollments_person_journey_context_unlinked"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of its own (the shared test databases stay at the head)."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'migrations.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    reason = postgres_available()
+    if reason:
+        skip_or_fail_without_postgres(reason)
+    url = make_url(POSTGRES_URL)
+    name = f"{url.database}_m0012"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(url.set(database=name))
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    cfg = migrate.alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
+def enrollment_keys(engine: Engine) -> set[str]:
+    inspector = inspect(engine)
+    unique = {c["name"] or "" for c in inspector.get_unique_constraints("journey_enrollments")}
+    indexes = {i["name"] or "" for i in inspector.get_indexes("journey_enrollments") if i["unique"]}
+    return (unique | indexes) & {NEW_KEY, OLD_KEY, UNLINKED}
+
+
+def test_migration_0012_upgrades_and_downgrades_the_enrollment_key(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0011")
+    assert enrollment_keys(empty_engine) == {OLD_KEY}
+    migrate.upgrade(empty_engine)
+    assert enrollment_keys(empty_engine) == {NEW_KEY, UNLINKED}
+    assert migrate.pending_model_changes(empty_engine) == []
+    downgrade(empty_engine, "0011")
+    assert enrollment_keys(empty_engine) == {OLD_KEY}
+    migrate.upgrade(empty_engine)
+    assert migrate.current_revision(empty_engine) == migrate.head_revision(empty_engine)
