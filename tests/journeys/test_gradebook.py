@@ -21,9 +21,11 @@ from lti_tool.tenancy.models import ResourceLink
 from tests.conftest import Launcher
 from tests.journeys.conftest import INSTRUCTOR, launch_token, sample_document
 from tests.support.platform import TestPlatform
+from xapi.lrs.models import Statement
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 BASE = "/journeys/digital-kompetens"
+PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 
 
 @pytest.fixture
@@ -319,3 +321,45 @@ def test_scores_go_to_the_line_item_of_the_link_the_work_is_done_under(
     assert ags_platform.lineitems == []
     assert {s["lineitem"] for s in ags_platform.scores} == {"/lineitems/launch-item"}
     assert ags_platform.scores[-1]["scoreGiven"] == 25.0
+
+
+def progress_extensions(app: Flask) -> list[int]:
+    """The ``progress`` result extension of every ``progressed`` statement, oldest first."""
+    with get_database(app).session() as session:
+        statements = session.scalars(select(Statement.full).order_by(Statement.seq))
+        return [
+            int(s["result"]["extensions"][PROGRESS])
+            for s in statements
+            if s["verb"]["id"].endswith("/progressed")
+        ]
+
+
+def test_xapi_progress_and_the_score_count_a_waived_step_alike(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    ags_platform: TestPlatform,
+    published_journey: Journey,
+) -> None:
+    token = launch_token(launcher, sub="learner-1", **{AGS: ags_claim(ags_platform)})
+    # Mastering goal-ai waives the reading step: one of four steps, counted as done.
+    client.post(
+        BASE + "/self-assessment",
+        data={
+            "lt": token,
+            "phase": "start",
+            "goal-goal-ai": "4",
+            "goal-goal-ai-sources": "1",
+            "goal-goal-feedback": "1",
+        },
+    )
+    send(app)
+    assert ags_platform.scores[-1]["scoreGiven"] == 25.0
+    assert progress_extensions(app) == [25]
+    client.post(
+        BASE + "/steps/step-quiz/quiz", data={"lt": token, "q-q1": "a", "q-q2": "true", "q-q3": "4"}
+    )
+    send(app)
+    score = ags_platform.scores[-1]["scoreGiven"]
+    assert score == pytest.approx(100 * (1 + 2 / 3) / 4, abs=0.01)
+    assert progress_extensions(app) == [25, round(score)]

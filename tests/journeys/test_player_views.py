@@ -120,6 +120,8 @@ def test_learner_completes_the_journey(
         "answered",
         "answered",
         "failed",
+        # The failed check's best result (two of three right) counts towards progress.
+        "progressed",
         "answered",
         "answered",
         "answered",
@@ -269,3 +271,18 @@ def test_a_link_without_a_journey_opens_any_published_journey(
     token = launch_token(launcher, custom=None, resource_link={"id": "nav-1"})
     response = client.get("/journeys/annan-resa", query_string={"lt": token, "skip": "1"})
     assert response.status_code == 200
+
+
+def test_quiz_form_sent_again_with_other_answers_is_refused_without_an_attempt(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    quiz = "/journeys/digital-kompetens/steps/step-quiz/quiz"
+    wrong = {"q-q1": "a", "q-q2": "true", "q-q3": "4"}
+    assert client.post(quiz, data={"lt": token, "attempt": "1", **wrong}).status_code == 303
+    again = client.post(quiz, data={"lt": token, "attempt": "1", **wrong, "q-q1": "b"})
+    assert again.status_code == 409
+    damaged = client.post(quiz, data={"lt": token, "attempt": "x1", **wrong})
+    assert damaged.status_code == 400
+    with get_database(app).session() as session:
+        assert session.scalars(select(StepProgress.attempts)).one() == 1
