@@ -217,6 +217,17 @@ class Assignment(Base):
     """A journey assigned to a whole organisation, to a unit, or chosen by one person."""
 
     __tablename__ = "journey_assignments"
+    __table_args__ = (
+        # A person chooses a journey once, even when the choice is sent twice at once.
+        Index(
+            "uq_journey_assignments_journey_person",
+            "journey_id",
+            "person_id",
+            unique=True,
+            postgresql_where=text("person_id IS NOT NULL"),
+            sqlite_where=text("person_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)

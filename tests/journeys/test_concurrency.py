@@ -18,6 +18,7 @@ from lti_tool.db import get_database
 from lti_tool.journeys import player, submissions
 from lti_tool.journeys.evidence import submit_evidence
 from lti_tool.journeys.models import (
+    Assignment,
     Enrollment,
     Evidence,
     GoalRating,
@@ -266,3 +267,12 @@ def test_follow_up_answer_sent_twice_at_once_is_one_comment(
     assert post_at_once(app, f"{page}/reflections/{reflection}/comments", data) == [303] * TIMES
     assert count(app, ReflectionComment) == 1
     assert verb_count(app, "commented") == 2  # the learner's reflection and one answer
+
+
+def test_choosing_a_journey_twice_at_once_assigns_it_once(
+    app: Flask, launcher: Launcher, published_journey: Journey
+) -> None:
+    value = launch_token(launcher, custom=None, resource_link={"id": "nav-1"})
+    statuses = post_at_once(app, BASE + "/choose", {"lt": value})
+    assert statuses == [303] * TIMES
+    assert count(app, Assignment) == 1

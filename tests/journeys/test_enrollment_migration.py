@@ -16,6 +16,7 @@ from tests.support.database import POSTGRES_URL, postgres_available, skip_or_fai
 NEW_KEY = "uq_journey_enrollments_person_id_resource_link_id_journey_id"
 OLD_KEY = "uq_journey_enrollments_person_id_journey_id_context_id"
 UNLINKED = "uq_journey_enrollments_person_journey_context_unlinked"
+CHOSEN = "uq_journey_assignments_journey_person"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -57,13 +58,20 @@ def enrollment_keys(engine: Engine) -> set[str]:
     return (unique | indexes) & {NEW_KEY, OLD_KEY, UNLINKED}
 
 
+def chosen_key(engine: Engine) -> bool:
+    return any(i["name"] == CHOSEN for i in inspect(engine).get_indexes("journey_assignments"))
+
+
 def test_migration_0012_upgrades_and_downgrades_the_enrollment_key(empty_engine: Engine) -> None:
     migrate.upgrade(empty_engine, "0011")
     assert enrollment_keys(empty_engine) == {OLD_KEY}
+    assert not chosen_key(empty_engine)
     migrate.upgrade(empty_engine)
     assert enrollment_keys(empty_engine) == {NEW_KEY, UNLINKED}
+    assert chosen_key(empty_engine)
     assert migrate.pending_model_changes(empty_engine) == []
     downgrade(empty_engine, "0011")
     assert enrollment_keys(empty_engine) == {OLD_KEY}
+    assert not chosen_key(empty_engine)
     migrate.upgrade(empty_engine)
     assert migrate.current_revision(empty_engine) == migrate.head_revision(empty_engine)

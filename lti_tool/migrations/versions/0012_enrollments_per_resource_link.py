@@ -1,5 +1,8 @@
 """enrollments per resource link: unique on (person, resource link, journey)
 
+A person's own choice of a journey (an individual assignment) is unique too; duplicates that
+concurrent choices made are removed first (they are identical rows).
+
 An enrollment belongs to the resource link the work is done under, so a score only ever goes to
 that link's line item. Launches without a resource link keep one enrollment per course (a
 partial unique index, since NULLs never collide in a unique constraint). Existing rows were
@@ -21,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 UNLINKED = sa.text("resource_link_id IS NULL")
+CHOSEN = sa.text("person_id IS NOT NULL")
 
 
 def upgrade() -> None:
@@ -38,6 +42,21 @@ def upgrade() -> None:
             unique=True,
             postgresql_where=UNLINKED,
             sqlite_where=UNLINKED,
+        )
+    op.execute(
+        "DELETE FROM journey_assignments WHERE person_id IS NOT NULL AND EXISTS ("
+        " SELECT 1 FROM journey_assignments AS earlier"
+        " WHERE earlier.journey_id = journey_assignments.journey_id"
+        " AND earlier.person_id = journey_assignments.person_id"
+        " AND earlier.id < journey_assignments.id)"
+    )
+    with op.batch_alter_table("journey_assignments", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_journey_assignments_journey_person",
+            ["journey_id", "person_id"],
+            unique=True,
+            postgresql_where=CHOSEN,
+            sqlite_where=CHOSEN,
         )
 
 
@@ -59,6 +78,8 @@ def downgrade() -> None:
             f"{duplicates} learner(s) have enrollments under several links of one course; "
             "revision 0011 allows one per course. Keep one of each before downgrading."
         )
+    with op.batch_alter_table("journey_assignments", schema=None) as batch_op:
+        batch_op.drop_index("uq_journey_assignments_journey_person")
     with op.batch_alter_table("journey_enrollments", schema=None) as batch_op:
         batch_op.drop_index("uq_journey_enrollments_person_journey_context_unlinked")
         batch_op.drop_constraint(
