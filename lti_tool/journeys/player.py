@@ -14,10 +14,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.journeys.authoring import journey_by_slug, latest_published, load_published
-from lti_tool.journeys.errors import (
-    JourneyForbiddenError,
-    JourneyNotFoundError,
-)
+from lti_tool.journeys.errors import JourneyForbiddenError, JourneyNotFoundError
 from lti_tool.journeys.events import JourneyEvents, Scene
 from lti_tool.journeys.gradebook import queue_initialized, queue_journey_score
 from lti_tool.journeys.models import (
