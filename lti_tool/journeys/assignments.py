@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.journeys.authoring import latest_published
@@ -157,4 +158,7 @@ def choose(session: Session, identity: LaunchIdentity, journey: Journey) -> None
                 person_id=identity.person_id,
             )
         )
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # the same choice sent twice at once: the other one stands

@@ -19,6 +19,7 @@ from lti_tool.journeys.player import (
     JourneyState,
     after_progress,
     complete_step,
+    lock_state,
     progress_row,
     touch,
 )
@@ -118,6 +119,12 @@ def submit_evidence(
         evidence.size = len(upload.data)
         evidence.data = upload.data
         evidence.text = text.strip()[:MAX_TEXT]
+    state = lock_state(session, state)
+    item = state.step(key)
+    earlier = _latest_if_same(session, evidence)
+    if earlier is not None:
+        session.commit()  # the same evidence sent twice (a double click): keep the first
+        return earlier
     session.add(evidence)
     events = JourneyEvents(session, Scene.load(session, state.enrollment))
     before = state.percent
@@ -195,6 +202,27 @@ def check_evidence_quota(
                 quota=_amount(quota.organization_bytes),
             ),
         )
+
+
+def _latest_if_same(session: Session, evidence: Evidence) -> Evidence | None:
+    """The step's latest evidence when it is exactly ``evidence`` (not yet stored)."""
+    latest = session.scalars(
+        select(Evidence)
+        .where(
+            Evidence.enrollment_id == evidence.enrollment_id, Evidence.step_id == evidence.step_id
+        )
+        .order_by(Evidence.created_at.desc(), Evidence.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or (latest.kind, latest.text, latest.url, latest.filename, latest.size) != (
+        evidence.kind,
+        evidence.text,
+        evidence.url,
+        evidence.filename,
+        evidence.size,
+    ):
+        return None
+    return latest if latest.data == evidence.data else None
 
 
 def list_evidence(session: Session, enrollment_id: int, step_id: int) -> list[Evidence]:

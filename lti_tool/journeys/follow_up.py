@@ -26,7 +26,7 @@ from lti_tool.journeys.models import (
     ReflectionComment,
     StepProgress,
 )
-from lti_tool.journeys.player import JourneyState, descriptors, load_state
+from lti_tool.journeys.player import JourneyState, descriptors, load_state, lock_enrollment
 from lti_tool.journeys.submissions import add_reflection_comment
 from lti_tool.lti.roles import ToolRole
 from lti_tool.lti.session_token import LaunchIdentity
@@ -121,11 +121,14 @@ def course_progress(
             Enrollment.person_id,
             Enrollment.completed_at,
             Enrollment.last_activity_at,
-        ).where(
+        )
+        .where(
             Enrollment.context_id == identity.context_id,
             Enrollment.journey_id == journey.id,
             Enrollment.organization_id == identity.organization_id,
         )
+        # A learner may be enrolled under several links of the course: the latest work shows.
+        .order_by(Enrollment.last_activity_at, Enrollment.id)
     ):
         row = by_person.get(pid)
         if row is not None:  # not an instructor who looked at the journey as a learner
@@ -235,16 +238,36 @@ def rate_goals(
     levels: dict[str, str],
     comments: dict[str, str],
 ) -> int:
-    """Store the instructor's ratings (only the goals given a level); returns how many."""
-    events = JourneyEvents(session, Scene.load(session, state.enrollment))
-    count = 0
+    """Store the instructor's ratings (only the goals given a level); returns how many are new.
+
+    A rating equal to the goal's latest one by the same instructor (the form sent twice) is not
+    stored again.
+    """
+    given: dict[int, tuple[int, str]] = {}
     for goal in state.version.goals:
         raw = levels.get(goal.key, "")
         if not raw:
             continue
         if raw not in ("1", "2", "3", "4"):
             raise JourneyError("rating_invalid", _l("Choose a level between 1 and 4."))
-        level = int(raw)
+        given[goal.id] = (int(raw), comments.get(goal.key, "").strip()[:5000])
+    if not given:
+        raise JourneyError("rating_missing", _l("Choose a level for at least one goal."))
+    lock_enrollment(session, state.enrollment.id)
+    latest = instructor_ratings(session, state.enrollment.id)
+    events = JourneyEvents(session, Scene.load(session, state.enrollment))
+    count = 0
+    for goal in state.version.goals:
+        if goal.id not in given:
+            continue
+        level, comment = given[goal.id]
+        before = latest.get(goal.id)
+        if before is not None and (before.rated_by_id, before.level, before.comment) == (
+            rater.id,
+            level,
+            comment,
+        ):
+            continue
         session.add(
             GoalRating(
                 enrollment_id=state.enrollment.id,
@@ -252,14 +275,12 @@ def rate_goals(
                 source=RatingSource.INSTRUCTOR,
                 phase=None,
                 level=level,
-                comment=comments.get(goal.key, "").strip()[:5000],
+                comment=comment,
                 rated_by_id=rater.id,
             )
         )
         events.rated(goal, level, descriptors(goal)[level - 1], rater=rater)
         count += 1
-    if count == 0:
-        raise JourneyError("rating_missing", _l("Choose a level for at least one goal."))
     events.flush()
     session.commit()
     return count
@@ -270,6 +291,9 @@ def answer_reflection(
 ) -> ReflectionComment:
     """An instructor's answer in the dialogue on a learner's reflection, with its statement."""
     comment = add_reflection_comment(session, reflection, author.id, text)
+    if comment not in session.new:  # the same answer sent twice: recorded the first time
+        session.commit()
+        return comment
     item = next(s for s in state.steps if s.step.id == reflection.step_id)
     events = JourneyEvents(session, Scene.load(session, state.enrollment))
     events.commented(item.step, item.section, len(comment.body), actor=author)

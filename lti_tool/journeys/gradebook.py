@@ -1,8 +1,9 @@
 """A learner's journey in the platform's gradebook: the score and progress sent by AGS.
 
-The score (0-100) is the share of the journey's required steps the learner has done, where a
-knowledge check counts with its best result (a check answered 60 % right counts 0.6) and a step
-waived by the opening self-assessment counts as done. ``activityProgress`` follows the journey:
+The score (0-100) is the share of the journey's steps the learner has done, where a knowledge
+check counts with its best result (a check answered 60 % right counts 0.6) and a step waived by
+the opening self-assessment counts as done; it is ``JourneyState.score``, the same measure as the
+``progress`` extension of the xAPI ``progressed`` statements. ``activityProgress`` follows the journey:
 
 * ``Initialized``: enrolled, nothing done yet (sent without a score, ``NotReady``);
 * ``Started``: self-assessed or working on a step, no required step done;
@@ -26,34 +27,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
-from lti_tool.journeys.models import ProgressStatus, StepType
 from lti_tool.lti.ags import SCOPE_SCORE
 from lti_tool.lti.passback import QueuedScore, queue_score
 from lti_tool.lti.roles import ToolRole
-from lti_tool.tenancy.models import Membership
+from lti_tool.tenancy.models import Membership, ResourceLink
 
 if TYPE_CHECKING:
     from lti_tool.journeys.events import Scene
-    from lti_tool.journeys.player import JourneyState, StepState
-
-
-def _credit(item: StepState) -> float:
-    progress = item.progress
-    if progress is None:
-        return 0.0
-    if progress.status == ProgressStatus.WAIVED:
-        return 1.0
-    if item.step.type == StepType.KNOWLEDGE_CHECK and progress.score is not None:
-        return max(0.0, min(1.0, progress.score))
-    return 1.0 if progress.status == ProgressStatus.COMPLETED else 0.0
+    from lti_tool.journeys.player import JourneyState
 
 
 def journey_score(state: JourneyState) -> float:
-    """The learner's score on the journey, 0-100, two decimals."""
-    required = state.required
-    if not required:
-        return 100.0 if state.complete else 0.0
-    return round(100 * sum(_credit(s) for s in required) / len(required), 2)
+    """The learner's score on the journey, 0-100, two decimals: the same share of the journey
+    done as the xAPI ``progress`` extension (``JourneyState.score``)."""
+    return state.score
 
 
 def activity_progress(state: JourneyState) -> str:
@@ -70,7 +57,8 @@ def activity_progress(state: JourneyState) -> str:
 
 
 def _graded(session: Session, scene: Scene) -> bool:
-    """Whether the enrollment's link can take scores and the person is a learner of the course."""
+    """Whether the enrollment's link is bound to its journey and can take scores, and the
+    person is a learner of the course."""
     context = scene.context
     enrollment = scene.enrollment
     if (
@@ -78,6 +66,13 @@ def _graded(session: Session, scene: Scene) -> bool:
         or enrollment.resource_link_id is None
         or SCOPE_SCORE not in (context.ags_scopes or [])
     ):
+        return False
+    # A link's line item takes the score of the journey the link is bound to, never another's
+    # (a link without a journey, such as a course-navigation link, takes none).
+    bound = session.scalars(
+        select(ResourceLink.journey_slug).where(ResourceLink.id == enrollment.resource_link_id)
+    ).first()
+    if bound != scene.journey.slug:
         return False
     roles = session.scalars(
         select(Membership.tool_roles).where(

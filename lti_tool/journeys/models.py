@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -216,6 +217,17 @@ class Assignment(Base):
     """A journey assigned to a whole organisation, to a unit, or chosen by one person."""
 
     __tablename__ = "journey_assignments"
+    __table_args__ = (
+        # A person chooses a journey once, even when the choice is sent twice at once.
+        Index(
+            "uq_journey_assignments_journey_person",
+            "journey_id",
+            "person_id",
+            unique=True,
+            postgresql_where=text("person_id IS NOT NULL"),
+            sqlite_where=text("person_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -228,11 +240,26 @@ class Assignment(Base):
 
 
 class Enrollment(Base):
-    """A learner on one journey version in one course; ``registration`` goes in every statement."""
+    """A learner on one journey version under one resource link; ``registration`` is in statements.
+
+    The enrollment belongs to the link the work is done under, so its score goes to that link's
+    line item and never to another placement of the same journey in the course.
+    """
 
     __tablename__ = "journey_enrollments"
     __table_args__ = (
-        UniqueConstraint("person_id", "journey_id", "context_id"),
+        UniqueConstraint("person_id", "resource_link_id", "journey_id"),
+        # A launch without a resource link (NULLs never collide in a unique constraint) keeps
+        # one enrollment per course.
+        Index(
+            "uq_journey_enrollments_person_journey_context_unlinked",
+            "person_id",
+            "journey_id",
+            "context_id",
+            unique=True,
+            postgresql_where=text("resource_link_id IS NULL"),
+            sqlite_where=text("resource_link_id IS NULL"),
+        ),
         Index("ix_journey_enrollments_context_journey", "context_id", "journey_id"),
     )
 

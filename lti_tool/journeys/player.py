@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.journeys.authoring import journey_by_slug, latest_published, load_published
-from lti_tool.journeys.errors import JourneyConflictError, JourneyError, JourneyNotFoundError
+from lti_tool.journeys.errors import JourneyForbiddenError, JourneyNotFoundError
 from lti_tool.journeys.events import JourneyEvents, Scene
 from lti_tool.journeys.gradebook import queue_initialized, queue_journey_score
 from lti_tool.journeys.models import (
@@ -30,6 +30,7 @@ from lti_tool.journeys.models import (
     Section,
     Step,
     StepProgress,
+    StepType,
 )
 from lti_tool.lti.session_token import LaunchIdentity
 
@@ -75,6 +76,22 @@ class StepState:
     def required(self) -> bool:
         return not self.waived
 
+    @property
+    def credit(self) -> float:
+        """The step's share of done (0-1), the one measure of xAPI progress and of the score.
+
+        Done and waived steps count 1 (a waived step is credited as mastered); a knowledge
+        check not yet passed counts its best result; anything else 0.
+        """
+        progress = self.progress
+        if progress is None:
+            return 0.0
+        if progress.status in (ProgressStatus.COMPLETED, ProgressStatus.WAIVED):
+            return 1.0
+        if self.step.type == StepType.KNOWLEDGE_CHECK and progress.score is not None:
+            return max(0.0, min(1.0, progress.score))
+        return 0.0
+
 
 @dataclass
 class JourneyState:
@@ -94,11 +111,16 @@ class JourneyState:
         return [s for s in self.steps if s.required]
 
     @property
+    def score(self) -> float:
+        """The share of the journey done, 0-100 with two decimals (see ``StepState.credit``)."""
+        if not self.steps:
+            return 0.0
+        return round(100 * sum(s.credit for s in self.steps) / len(self.steps), 2)
+
+    @property
     def percent(self) -> int:
-        required = self.required
-        if not required:
-            return 100 if self.steps else 0
-        return round(100 * sum(1 for s in required if s.done) / len(required))
+        """``score`` as a whole percent: the progress bar and the xAPI ``progress`` extension."""
+        return round(self.score)
 
     @property
     def complete(self) -> bool:
@@ -151,6 +173,26 @@ def find_published_journey(session: Session, identity: LaunchIdentity, slug: str
     return journey
 
 
+def open_journey(session: Session, identity: LaunchIdentity, slug: str) -> Journey:
+    """The journey a learner may walk under this launch: the link's own, when it names one.
+
+    A link bound to a journey (or a launch naming one) opens that journey only, so its line
+    item can only ever receive that journey's score.
+    """
+    journey = find_published_journey(session, identity, slug)
+    if identity.journey_slug and identity.journey_slug != slug:
+        raise JourneyForbiddenError(
+            "journey_not_linked",
+            _l(
+                "This link of your course opens the journey “%(linked)s”, not “%(slug)s”. Open "
+                "the other journey from its own link in the course.",
+                linked=identity.journey_slug,
+                slug=slug,
+            ),
+        )
+    return journey
+
+
 @dataclass(frozen=True)
 class LinkedJourney:
     journey: Journey
@@ -171,22 +213,26 @@ def linked_journey(session: Session, identity: LaunchIdentity) -> LinkedJourney 
 def _find_enrollment(
     session: Session, identity: LaunchIdentity, journey: Journey
 ) -> Enrollment | None:
-    context_clause = (
-        Enrollment.context_id == identity.context_id
-        if identity.context_id is not None
-        else Enrollment.context_id.is_(None)
-    )
+    # One enrollment per (person, resource link, journey); without a link, one per course.
+    if identity.resource_link_id is not None:
+        place = Enrollment.resource_link_id == identity.resource_link_id
+    else:
+        place = Enrollment.resource_link_id.is_(None) & (
+            Enrollment.context_id == identity.context_id
+            if identity.context_id is not None
+            else Enrollment.context_id.is_(None)
+        )
     return session.scalars(
         select(Enrollment).where(
             Enrollment.person_id == identity.person_id,
             Enrollment.journey_id == journey.id,
-            context_clause,
+            place,
         )
     ).first()
 
 
 def enroll(session: Session, identity: LaunchIdentity, journey: Journey) -> Enrollment:
-    """The learner's enrollment in the journey in this course, made on first visit."""
+    """The learner's enrollment in the journey under this link, made on first visit."""
     enrollment = _find_enrollment(session, identity, journey)
     if enrollment is not None:
         return enrollment
@@ -243,84 +289,34 @@ def load_state(session: Session, enrollment: Enrollment) -> JourneyState:
     return JourneyState(enrollment=enrollment, version=version, steps=steps, ratings=ratings)
 
 
+def lock_state(session: Session, state: JourneyState) -> JourneyState:
+    """Wait for the learner's other requests on this enrollment, then its state as committed.
+
+    Every change of a learner's progress starts here, so a request sent twice at once (a
+    double click, a retried upload) runs after the first one and sees what it did.
+    """
+    lock_enrollment(session, state.enrollment.id)
+    return load_state(session, state.enrollment)
+
+
+def lock_enrollment(session: Session, enrollment_id: int) -> None:
+    """Hold the enrollment's lock until the session commits; what the session read is expired."""
+    # An UPDATE row-locks the enrollment on PostgreSQL until commit; on SQLite, as the
+    # transaction's first write, it waits for the single writer lock. Reads before it ran in
+    # no transaction (pysqlite begins one at the first write), so nothing stale is held.
+    session.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment_id)
+        .values(last_activity_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
+
+
 def touch(state: JourneyState, step: Step | None = None) -> None:
     state.enrollment.last_activity_at = utcnow()
     if step is not None:
         state.enrollment.last_step_key = step.key
-
-
-def submit_self_assessment(
-    session: Session, state: JourneyState, phase: RatingPhase, levels: dict[str, str]
-) -> None:
-    """Store a rating per goal; at the start, waive (or make optional) the steps already mastered.
-
-    ``levels`` maps goal keys to the submitted level ("1".."4"); every goal must be rated.
-    """
-    goals = state.version.goals
-    parsed: dict[int, int] = {}
-    missing = []
-    for goal in goals:
-        raw = levels.get(goal.key, "")
-        if raw not in {str(level) for level in SCALE}:
-            missing.append(goal.title)
-        else:
-            parsed[goal.id] = int(raw)
-    if missing:
-        raise JourneyError(
-            "rating_missing",
-            _l(
-                "Choose a level for every goal. Not rated yet: %(goals)s.", goals=", ".join(missing)
-            ),
-        )
-    if phase == RatingPhase.END and not state.complete:
-        raise JourneyConflictError(
-            "journey_not_complete",
-            _l("The closing self-assessment opens when every required step is done."),
-        )
-    events = JourneyEvents(session, Scene.load(session, state.enrollment))
-    for goal in goals:
-        level = parsed[goal.id]
-        session.add(
-            GoalRating(
-                enrollment_id=state.enrollment.id,
-                goal_id=goal.id,
-                source=RatingSource.SELF,
-                phase=phase,
-                level=level,
-                rated_by_id=state.enrollment.person_id,
-            )
-        )
-        state.ratings[(goal.id, phase.value)] = level
-        events.rated(goal, level, descriptors(goal)[level - 1], phase.value)
-    if phase == RatingPhase.START:
-        state.enrollment.self_assessed_at = utcnow()
-        _apply_mastery(session, state, parsed, events)
-    touch(state)
-    after_progress(state, events, previous_percent=None)
-    events.flush()
-    session.commit()
-
-
-def _apply_mastery(
-    session: Session, state: JourneyState, levels: dict[int, int], events: JourneyEvents
-) -> None:
-    by_key = {goal.key: goal for goal in state.version.goals}
-    threshold = state.version.mastery_level
-    for item in state.steps:
-        goals = [by_key[k] for k in item.step.goal_keys if k in by_key]
-        mastered = bool(goals) and all(levels.get(g.id, 0) >= threshold for g in goals)
-        if not mastered or item.done:
-            continue
-        if item.progress is None:
-            item.progress = StepProgress(
-                enrollment_id=state.enrollment.id,
-                step_id=item.step.id,
-                status=ProgressStatus.WAIVED,
-            )
-            session.add(item.progress)
-        else:
-            item.progress.status = ProgressStatus.WAIVED
-        events.waived(item.step, item.section)
 
 
 def waive_label_policy(state: JourneyState) -> MasteryPolicy:

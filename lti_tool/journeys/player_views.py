@@ -24,6 +24,7 @@ from lti_tool.journeys.models import (
     ReflectionComment,
     StepType,
 )
+from lti_tool.journeys.self_assessment import submit_self_assessment
 from lti_tool.launch_session import launch_identity, require_launch, url_with_token
 from lti_tool.lti.roles import is_staff
 from lti_tool.tenancy.models import Person
@@ -35,7 +36,7 @@ attach_labels(bp)
 def _state(slug: str) -> player.JourneyState:
     identity = launch_identity()
     session = get_session()
-    journey = player.find_published_journey(session, identity, slug)
+    journey = player.open_journey(session, identity, slug)
     enrollment = player.enroll(session, identity, journey)
     g.no_store = True
     return player.load_state(session, enrollment)
@@ -64,7 +65,7 @@ def choose_journey(slug: str) -> ResponseReturnValue:
     """Choose a journey for one's own development, then open it."""
     identity = launch_identity()
     session = get_session()
-    journey = player.find_published_journey(session, identity, slug)
+    journey = player.open_journey(session, identity, slug)
     assignments.choose(session, identity, journey)
     return redirect(url_with_token("player.overview", slug=slug), 303)
 
@@ -89,7 +90,7 @@ def self_assessment(slug: str) -> ResponseReturnValue:
         return _page("journeys/self_assessment.html", state, phase=phase, errors=None, chosen={})
     chosen = {goal.key: request.form.get(f"goal-{goal.key}", "") for goal in state.version.goals}
     try:
-        player.submit_self_assessment(get_session(), state, phase, chosen)
+        submit_self_assessment(get_session(), state, phase, chosen)
     except JourneyError as exc:
         get_session().rollback()
         return _page(
@@ -163,8 +164,7 @@ def _comments(reflection: Reflection) -> list[tuple[ReflectionComment, Person]]:
 @bp.get("/<slug>/steps/<key>")
 @require_launch()
 def show_step(slug: str, key: str) -> ResponseReturnValue:
-    state = _state(slug)
-    submissions.open_step(get_session(), state, key)
+    state = submissions.open_step(get_session(), _state(slug), key)
     return _step_page(state, key, saved=request.args.get("saved"))
 
 
@@ -181,7 +181,9 @@ def _guarded(slug: str, key: str, action: str) -> ResponseReturnValue:
                 for name in request.form
                 if name.startswith("q-")
             }
-            _grade, attempt = submissions.submit_quiz(session, state, key, answers)
+            _grade, attempt = submissions.submit_quiz(
+                session, state, key, answers, _attempt_number(request.form.get("attempt"))
+            )
             return redirect(
                 url_with_token("player.show_step", slug=slug, key=key, attempt=attempt.number)
                 + "#result",
@@ -213,6 +215,18 @@ def _guarded(slug: str, key: str, action: str) -> ResponseReturnValue:
         fresh = player.load_state(session, state.enrollment)
         return _step_page(fresh, key, status=exc.status, error=str(exc.detail), form=request.form)
     return redirect(url_with_token("player.show_step", slug=slug, key=key, saved=action), 303)
+
+
+def _attempt_number(raw: str | None) -> int | None:
+    """The attempt a knowledge-check form was shown for (absent from older pages)."""
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
+        raise JourneyError(
+            "attempt_invalid",
+            _("The form is damaged. Open the knowledge check again and answer it."),
+        )
+    return int(raw)
 
 
 @bp.post("/<slug>/steps/<key>/reflection")

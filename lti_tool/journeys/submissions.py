@@ -30,13 +30,17 @@ from lti_tool.journeys.player import (
     StepState,
     after_progress,
     complete_step,
+    lock_enrollment,
+    lock_state,
     progress_row,
     touch,
 )
 
 
-def open_step(session: Session, state: JourneyState, key: str) -> StepState:
-    """A learner opens a step: content steps are done by being opened."""
+def open_step(session: Session, state: JourneyState, key: str) -> JourneyState:
+    """A learner opens a step (content steps are done by being opened); the state after it."""
+    state.step(key)  # an unknown step is a 404 before anything is locked
+    state = lock_state(session, state)
     item = state.step(key)
     touch(state, item.step)
     if item.step.type == StepType.CONTENT and not item.done:
@@ -50,7 +54,7 @@ def open_step(session: Session, state: JourneyState, key: str) -> StepState:
     elif item.progress is None:
         progress_row(session, state, item)
     session.commit()
-    return item
+    return state
 
 
 def submit_reflection(session: Session, state: JourneyState, key: str, text: str) -> Reflection:
@@ -73,11 +77,16 @@ def submit_reflection(session: Session, state: JourneyState, key: str, text: str
         raise JourneyError(
             "reflection_too_long", _l("Keep the reflection under 20,000 characters.")
         )
+    state = lock_state(session, state)
+    item = state.step(key)
     reflection = session.scalars(
         select(Reflection).where(
             Reflection.enrollment_id == state.enrollment.id, Reflection.step_id == item.step.id
         )
     ).first()
+    if reflection is not None and reflection.body == body and item.done:
+        session.commit()  # the same text saved twice (a double click): nothing changed
+        return reflection
     if reflection is None:
         reflection = Reflection(enrollment_id=state.enrollment.id, step_id=item.step.id, body=body)
         session.add(reflection)
@@ -110,14 +119,32 @@ def latest_attempt(session: Session, state: JourneyState, step: Step) -> QuizAtt
 
 
 def submit_quiz(
-    session: Session, state: JourneyState, key: str, answers: dict[str, list[str]]
+    session: Session,
+    state: JourneyState,
+    key: str,
+    answers: dict[str, list[str]],
+    attempt: int | None = None,
 ) -> tuple[Grade, QuizAttempt]:
+    """Grade and store an attempt; ``attempt`` is the number the form was shown for, if any.
+
+    The form names the attempt it answers, so the same form sent twice (a double click, a
+    retried request) is one attempt: the second gets the first's result.
+    """
     item = state.step(key)
     if item.step.type != StepType.KNOWLEDGE_CHECK:
         raise JourneyError("wrong_step_type", _l("This step is not a knowledge check."))
     config = parse_step_config(item.step.type.value, item.step.config)
     assert isinstance(config, KnowledgeCheckConfig)  # noqa: S101 - narrowed by the step type
+    state = lock_state(session, state)
+    item = state.step(key)
     used = attempts_used(session, state, item.step)
+    if attempt is not None and attempt <= used:
+        return _answered_before(session, state, item, config, answers, attempt)
+    if attempt is not None and attempt != used + 1:
+        raise JourneyConflictError(
+            "attempt_unknown",
+            _l("This page is out of date. Open the knowledge check again to answer it."),
+        )
     if config.max_attempts is not None and used >= config.max_attempts:
         raise JourneyConflictError(
             "no_attempts_left",
@@ -135,7 +162,7 @@ def submit_quiz(
                 count=len(unanswered),
             ),
         )
-    attempt = QuizAttempt(
+    stored = QuizAttempt(
         enrollment_id=state.enrollment.id,
         step_id=item.step.id,
         number=used + 1,
@@ -143,7 +170,7 @@ def submit_quiz(
         score=result.score,
         passed=result.passed,
     )
-    session.add(attempt)
+    session.add(stored)
     events = JourneyEvents(session, Scene.load(session, state.enrollment))
     before = state.percent
     progress = progress_row(session, state, item)
@@ -165,7 +192,36 @@ def submit_quiz(
     after_progress(state, events, before, item)
     events.flush()
     session.commit()
-    return result, attempt
+    return result, stored
+
+
+def _answered_before(
+    session: Session,
+    state: JourneyState,
+    item: StepState,
+    config: KnowledgeCheckConfig,
+    answers: dict[str, list[str]],
+    number: int,
+) -> tuple[Grade, QuizAttempt]:
+    """The stored attempt ``number`` when ``answers`` are its own; else a conflict."""
+    stored = session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.enrollment_id == state.enrollment.id,
+            QuizAttempt.step_id == item.step.id,
+            QuizAttempt.number == number,
+        )
+    ).one()
+    if stored.answers != {q.key: answers.get(q.key, []) for q in config.questions}:
+        raise JourneyConflictError(
+            "attempt_taken",
+            _l(
+                "Attempt %(number)d was already sent, perhaps from another window. Open the "
+                "knowledge check again to see its result and to answer once more.",
+                number=number,
+            ),
+        )
+    session.commit()
+    return grade(config, stored.answers), stored
 
 
 def add_reflection_comment(
@@ -176,6 +232,16 @@ def add_reflection_comment(
         raise JourneyError("comment_empty", _l("Write something before you send the comment."))
     if len(body) > 10_000:
         raise JourneyError("comment_too_long", _l("Keep the comment under 10,000 characters."))
+    lock_enrollment(session, reflection.enrollment_id)
+    latest = session.scalars(
+        select(ReflectionComment)
+        .where(ReflectionComment.reflection_id == reflection.id)
+        .order_by(ReflectionComment.created_at.desc(), ReflectionComment.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.author_id == author_id and latest.body == body:
+        # The same message sent twice in a row is a double click, not a second message.
+        return latest
     comment = ReflectionComment(reflection_id=reflection.id, author_id=author_id, body=body)
     session.add(comment)
     return comment

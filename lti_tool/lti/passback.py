@@ -303,11 +303,11 @@ class PassbackWorker:
                             None,
                             transient=False,
                         )
-                    lineitem = service.find_or_create_lineitem(
-                        job.context.ags_lineitems_url, job.request
+                    lineitem = self._keep_lineitem(
+                        session,
+                        job.link.id,
+                        service.find_or_create_lineitem(job.context.ags_lineitems_url, job.request),
                     )
-                    job.link.lineitem_url = lineitem
-                    session.commit()
                 service.post_score(lineitem, job.score)
             except AgsError as exc:
                 message = str(exc)[:2000]
@@ -318,6 +318,21 @@ class PassbackWorker:
                     self._dead(session, job, message)
                 return
             self._delivered(session, job)
+
+    def _keep_lineitem(self, session: Session, link_id: int, found: str) -> str:
+        """Store ``found`` as the link's line item unless a launch brought the link's own."""
+        # The launch's AGS ``lineitem`` claim names the link's own line item (an assignment's
+        # column) and may arrive while the platform is being asked: it wins over one found.
+        session.execute(
+            update(ResourceLink)
+            .where(ResourceLink.id == link_id, ResourceLink.lineitem_url.is_(None))
+            .values(lineitem_url=found)
+        )
+        stored = session.scalars(
+            select(ResourceLink.lineitem_url).where(ResourceLink.id == link_id)
+        ).first()
+        session.commit()
+        return stored or found
 
     def _finish(self, session: Session, job: ScoreJob, **values: Any) -> bool:
         """Record ``values`` unless a newer score came in meanwhile (then just release)."""

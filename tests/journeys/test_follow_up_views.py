@@ -128,3 +128,20 @@ def test_progress_table_reads_a_page_number_in_other_digits_as_the_first_page(
         )
         assert page.status_code == 200
         assert "Lina Lärande" in page.get_data(as_text=True)
+
+
+def test_progress_table_shows_a_learners_latest_enrollment_in_the_course(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    nav = launch_token(launcher, sub="learner-1", custom=None, resource_link={"id": "nav-1"})
+    client.get(BASE, query_string={"lt": nav, "skip": "1"})
+    graded = launch_token(launcher, sub="learner-1")
+    client.get(BASE + "/steps/step-read", query_string={"lt": graded})
+    client.post(BASE + "/steps/step-reflect/reflection", data={"lt": graded, "text": "Källor."})
+    # The latest work is under the course-navigation link: one step done there.
+    client.get(BASE + "/steps/step-read", query_string={"lt": nav})
+    teacher = launch_token(launcher, roles=INSTRUCTOR, sub="teacher-1")
+    html = client.get(
+        f"/courses/{_course_id(app)}/journeys/digital-kompetens", query_string={"lt": teacher}
+    ).get_data(as_text=True)
+    assert "1 / 4" in html and "2 / 4" not in html

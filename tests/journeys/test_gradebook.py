@@ -11,16 +11,21 @@ from sqlalchemy import select
 
 from lti_tool.cli.lti import passback_worker
 from lti_tool.db import get_database
+from lti_tool.journeys import player, submissions
+from lti_tool.journeys.authoring import create_journey, publish
 from lti_tool.journeys.models import Journey
 from lti_tool.lti.ags import SCOPE_LINEITEM, SCOPE_SCORE
 from lti_tool.lti.models import ScoreState, ScoreSubmission
+from lti_tool.lti.runtime import get_runtime
 from lti_tool.tenancy.models import ResourceLink
 from tests.conftest import Launcher
-from tests.journeys.conftest import INSTRUCTOR, launch_token
+from tests.journeys.conftest import INSTRUCTOR, launch_token, sample_document
 from tests.support.platform import TestPlatform
+from xapi.lrs.models import Statement
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 BASE = "/journeys/digital-kompetens"
+PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 
 
 @pytest.fixture
@@ -286,3 +291,93 @@ def test_grade_sync_only_posts_to_the_launchs_line_item_with_the_score_scope_alo
     assert ags_platform.scores[-1]["lineitem"] == "/lineitems/launch-item"
     assert ags_platform.lineitems == []
     assert {r["scope"] for r in ags_platform.token_requests} == {SCOPE_SCORE}
+
+
+def test_a_journey_the_link_is_not_bound_to_queues_no_score(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    ags_platform: TestPlatform,
+    published_journey: Journey,
+) -> None:
+    token = launch_token(launcher, sub="learner-1", **{AGS: ags_claim(ags_platform)})
+    with get_database(app).session() as session:
+        other = create_journey(
+            session, published_journey.organization_id, sample_document(slug="annan-resa")
+        )
+        publish(session, other)
+    with app.test_request_context():
+        identity = get_runtime(app).tokens.verify(token)
+        with get_database(app).session() as session:
+            journey = player.find_published_journey(session, identity, "annan-resa")
+            enrollment = player.enroll(session, identity, journey)
+            state = player.load_state(session, enrollment)
+            submissions.open_step(session, state, "step-read")
+            assert session.scalars(select(ScoreSubmission)).all() == []
+
+
+def test_scores_go_to_the_line_item_of_the_link_the_work_is_done_under(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    ags_platform: TestPlatform,
+    published_journey: Journey,
+) -> None:
+    # First from a course-navigation link without a journey or a line item...
+    nav = launch_token(
+        launcher,
+        sub="learner-1",
+        custom=None,
+        resource_link={"id": "nav-1"},
+        **{AGS: ags_claim(ags_platform, lineitem=False)},
+    )
+    do_first_step(client, nav)
+    # ...then from the instructor's graded assignment link of the journey.
+    graded = launch_token(launcher, sub="learner-1", **{AGS: ags_claim(ags_platform)})
+    do_first_step(client, graded)
+    send(app)
+    assert ags_platform.lineitems == []
+    assert {s["lineitem"] for s in ags_platform.scores} == {"/lineitems/launch-item"}
+    assert ags_platform.scores[-1]["scoreGiven"] == 25.0
+
+
+def progress_extensions(app: Flask) -> list[int]:
+    """The ``progress`` result extension of every ``progressed`` statement, oldest first."""
+    with get_database(app).session() as session:
+        statements = session.scalars(select(Statement.full).order_by(Statement.seq))
+        return [
+            int(s["result"]["extensions"][PROGRESS])
+            for s in statements
+            if s["verb"]["id"].endswith("/progressed")
+        ]
+
+
+def test_xapi_progress_and_the_score_count_a_waived_step_alike(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    ags_platform: TestPlatform,
+    published_journey: Journey,
+) -> None:
+    token = launch_token(launcher, sub="learner-1", **{AGS: ags_claim(ags_platform)})
+    # Mastering goal-ai waives the reading step: one of four steps, counted as done.
+    client.post(
+        BASE + "/self-assessment",
+        data={
+            "lt": token,
+            "phase": "start",
+            "goal-goal-ai": "4",
+            "goal-goal-ai-sources": "1",
+            "goal-goal-feedback": "1",
+        },
+    )
+    send(app)
+    assert ags_platform.scores[-1]["scoreGiven"] == 25.0
+    assert progress_extensions(app) == [25]
+    client.post(
+        BASE + "/steps/step-quiz/quiz", data={"lt": token, "q-q1": "a", "q-q2": "true", "q-q3": "4"}
+    )
+    send(app)
+    score = ags_platform.scores[-1]["scoreGiven"]
+    assert score == pytest.approx(100 * (1 + 2 / 3) / 4, abs=0.01)
+    assert progress_extensions(app) == [25, round(score)]

@@ -120,6 +120,8 @@ def test_learner_completes_the_journey(
         "answered",
         "answered",
         "failed",
+        # The failed check's best result (two of three right) counts towards progress.
+        "progressed",
         "answered",
         "answered",
         "answered",
@@ -237,3 +239,50 @@ def test_a_script_in_a_reflection_is_shown_as_text(
     ).get_data(as_text=True)
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(" in page
+
+
+def publish_second_journey(app: Flask, slug: str = "annan-resa") -> None:
+    with get_database(app).session() as session:
+        org_id = session.scalars(select(Registration.organization_id)).one()
+        publish(session, create_journey(session, org_id, sample_document(slug=slug)))
+
+
+def test_another_journey_under_a_link_bound_to_one_is_refused(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    publish_second_journey(app)
+    token = launch_token(launcher)
+    response = client.get("/journeys/annan-resa", query_string={"lt": token, "skip": "1"})
+    assert response.status_code == 403
+    assert "digital-kompetens" in response.get_data(as_text=True)
+    quiz = client.post(
+        "/journeys/annan-resa/steps/step-quiz/quiz",
+        data={"lt": token, "q-q1": "b", "q-q2": "true", "q-q3": "4"},
+    )
+    assert quiz.status_code == 403
+    with get_database(app).session() as session:
+        assert session.scalar(select(func.count()).select_from(Enrollment)) == 0
+
+
+def test_a_link_without_a_journey_opens_any_published_journey(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    publish_second_journey(app)
+    token = launch_token(launcher, custom=None, resource_link={"id": "nav-1"})
+    response = client.get("/journeys/annan-resa", query_string={"lt": token, "skip": "1"})
+    assert response.status_code == 200
+
+
+def test_quiz_form_sent_again_with_other_answers_is_refused_without_an_attempt(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    quiz = "/journeys/digital-kompetens/steps/step-quiz/quiz"
+    wrong = {"q-q1": "a", "q-q2": "true", "q-q3": "4"}
+    assert client.post(quiz, data={"lt": token, "attempt": "1", **wrong}).status_code == 303
+    again = client.post(quiz, data={"lt": token, "attempt": "1", **wrong, "q-q1": "b"})
+    assert again.status_code == 409
+    damaged = client.post(quiz, data={"lt": token, "attempt": "x1", **wrong})
+    assert damaged.status_code == 400
+    with get_database(app).session() as session:
+        assert session.scalars(select(StepProgress.attempts)).one() == 1

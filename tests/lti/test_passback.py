@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.cli.lti import passback_worker
 from lti_tool.db import get_database, utcnow
-from lti_tool.lti.ags import SCOPE_LINEITEM, SCOPE_SCORE, scores_url
+from lti_tool.lti.ags import SCOPE_LINEITEM, SCOPE_SCORE, GradeService, scores_url
 from lti_tool.lti.models import Registration, ScoreState, ScoreSubmission
 from lti_tool.lti.passback import PassbackWorker, QueuedScore, ScoreJob, queue_score
 from lti_tool.tenancy.models import Person, ResourceLink
@@ -178,3 +178,33 @@ def test_an_access_token_the_platform_stopped_accepting_is_replaced(
     worker.drain()
     assert platform.scores[-1]["scoreGiven"] == 90.0
     assert len(platform.token_requests) == tokens_before + 1
+
+
+def test_the_links_own_line_item_wins_over_one_found_meanwhile(
+    app: Flask,
+    graded_link: QueuedScore,
+    platform: TestPlatform,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with get_database(app).session() as session:
+        link = session.scalars(select(ResourceLink)).one()
+        link.lineitem_url = None
+        session.commit()
+    queue(app, graded_link)
+    own = platform.base_url + "/lineitems/assignment"
+
+    def a_launch_brings_the_links_line_item(*_args: object) -> str:
+        # While the worker looks for a line item, a launch stores the link's own one.
+        with get_database(app).session() as other:
+            other.scalars(select(ResourceLink)).one().lineitem_url = own
+            other.commit()
+        return platform.base_url + "/lineitems/found"
+
+    monkeypatch.setattr(
+        GradeService, "find_or_create_lineitem", a_launch_brings_the_links_line_item
+    )
+    with app.app_context():
+        passback_worker(app).drain()
+    assert [s["lineitem"] for s in platform.scores] == ["/lineitems/assignment"]
+    with get_database(app).session() as session:
+        assert session.scalars(select(ResourceLink.lineitem_url)).one() == own
