@@ -87,7 +87,20 @@ def self_assessment(slug: str) -> ResponseReturnValue:
     state = _state(slug)
     phase = RatingPhase.END if request.values.get("phase") == "end" else RatingPhase.START
     if request.method == "GET":
-        return _page("journeys/self_assessment.html", state, phase=phase, errors=None, chosen={})
+        # A self-assessment is given once: a given one is shown as it was, without a form to send.
+        given = {
+            goal.key: str(level)
+            for goal in state.version.goals
+            if (level := state.rating(goal, phase)) is not None
+        }
+        return _page(
+            "journeys/self_assessment.html",
+            state,
+            phase=phase,
+            errors=None,
+            chosen=given,
+            given=bool(given),
+        )
     chosen = {goal.key: request.form.get(f"goal-{goal.key}", "") for goal in state.version.goals}
     try:
         submit_self_assessment(get_session(), state, phase, chosen)

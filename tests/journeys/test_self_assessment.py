@@ -84,3 +84,17 @@ def test_self_assessment_sent_twice_alike_is_accepted_once(
     assert assess(client, token, "start", NONE_MASTERED) == 303
     with get_database(app).session() as session:
         assert session.scalar(select(func.count()).select_from(GoalRating)) == 3
+
+
+def test_self_assessment_page_shows_a_given_one_without_a_form_to_send(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    assert assess(client, token, "start", NONE_MASTERED) == 303
+    html = client.get(
+        BASE + "/self-assessment", query_string={"lt": token}, headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "it is given once" in html
+    assert 'type="submit"' not in html
+    assert html.count("disabled") == 3 * 4
+    assert html.count("checked") == 3
