@@ -7,15 +7,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
+from lti_tool.cli.platforms import registration_option
 from lti_tool.lti import frame_origins, registrations
-
-registration_option = click.option(
-    "--registration",
-    "registration_id",
-    type=int,
-    required=True,
-    help="Registration id (platform list).",
-)
 
 
 @click.group(
