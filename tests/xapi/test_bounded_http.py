@@ -1,0 +1,78 @@
+"""Bounded HTTP: a total deadline and a size cap whatever the server does, on a pinned address."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.support.slow_server import (
+    answer,
+    drip_body,
+    drip_headers,
+    endless_body,
+    slow_server,
+)
+from xapi.bounded_http import BoundedClient, HttpError, Limits
+
+# Each drip comes well within the read timeout, so only a total deadline can stop it.
+LIMITS = Limits(deadline_seconds=1.0, connect_timeout_seconds=1.0, read_timeout_seconds=5.0)
+
+
+@pytest.mark.parametrize("behaviour", [drip_headers, drip_body], ids=["headers", "body"])
+def test_bounded_client_gives_up_on_a_dripping_server_by_its_deadline(behaviour: object) -> None:
+    with slow_server(behaviour, interval=0.1) as server:  # type: ignore[arg-type]
+        started = time.monotonic()
+        with pytest.raises(HttpError) as raised:
+            BoundedClient(LIMITS).request("GET", server.url + "/")
+        elapsed = time.monotonic() - started
+    assert raised.value.kind == "timeout"
+    assert elapsed < 1.5
+
+
+def test_bounded_client_abandons_an_answer_larger_than_the_cap() -> None:
+    with slow_server(endless_body) as server:
+        started = time.monotonic()
+        with pytest.raises(HttpError) as raised:
+            BoundedClient(LIMITS).request("GET", server.url + "/", max_bytes=256 * 1024)
+    assert raised.value.kind == "too_large"
+    assert time.monotonic() - started < 1.0
+
+
+def test_bounded_client_refuses_a_declared_length_over_the_cap() -> None:
+    with slow_server(answer(200, b"x" * 2000)) as server, pytest.raises(HttpError) as raised:
+        BoundedClient(LIMITS).request("GET", server.url + "/", max_bytes=1000)
+    assert raised.value.kind == "too_large"
+
+
+def test_bounded_client_connects_to_the_resolved_address_and_names_the_host() -> None:
+    looked_up: list[tuple[str, int]] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        looked_up.append((host, port))
+        return ["127.0.0.1"]
+
+    with slow_server(answer(200, b'{"ok": true}')) as server:
+        client = BoundedClient(LIMITS, resolve=resolve)
+        response = client.request("GET", f"http://platform.test:{server.port}/config")
+    assert response.status == 200 and response.body == b'{"ok": true}'
+    assert looked_up == [("platform.test", server.port)]
+    assert f"Host: platform.test:{server.port}\r\n".encode() in server.requests[0]
+
+
+def test_bounded_client_rechecks_every_redirect_target() -> None:
+    looked_up: list[str] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        looked_up.append(host)
+        if host == "internal.test":
+            raise HttpError("refused", "not a public address")
+        return ["127.0.0.1"]
+
+    redirect = answer(302, b"", "Location: http://internal.test/secret\r\n")
+    with slow_server(redirect) as server:
+        client = BoundedClient(LIMITS, resolve=resolve)
+        with pytest.raises(HttpError) as raised:
+            client.request("GET", f"http://platform.test:{server.port}/", follow_redirects=3)
+    assert raised.value.kind == "refused"
+    assert looked_up == ["platform.test", "internal.test"]
