@@ -128,20 +128,26 @@ class _DeadlineSSLSocket(ssl.SSLSocket):
             super().sendall(view[start : start + CHUNK], flags)
 
 
-def _tls_context() -> ssl.SSLContext:
-    context = ssl.create_default_context()
+def tls_context(cadata: str | None = None) -> ssl.SSLContext:
+    """A verifying TLS context (system CAs, or ``cadata`` PEM) whose sockets keep deadlines."""
+    context = ssl.create_default_context(cadata=cadata)
     context.sslsocket_class = _DeadlineSSLSocket
     return context
 
 
-_TLS = _tls_context()
+_TLS = tls_context()
 
 
 class _Connection(http.client.HTTPConnection):
     """One connection to a checked address; names the host for TLS, SNI and ``Host``."""
 
     def __init__(
-        self, host: str, port: int, addresses: list[str], tls: bool, connect_timeout: float
+        self,
+        host: str,
+        port: int,
+        addresses: list[str],
+        tls: ssl.SSLContext | None,
+        connect_timeout: float,
     ) -> None:
         super().__init__(host, port, timeout=connect_timeout)
         self.addresses = addresses
@@ -162,9 +168,9 @@ class _Connection(http.client.HTTPConnection):
                 _arm(sock, self.deadline, self.connect_timeout)
                 sock.connect((address, self.port))
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                if self.tls:
+                if self.tls is not None:
                     _arm(sock, self.deadline, self.connect_timeout)
-                    self.sock = _TLS.wrap_socket(sock, server_hostname=self.host)
+                    self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
                 else:
                     self.sock = sock
                 self.set_deadline(self.deadline, self.op_timeout)
@@ -202,6 +208,7 @@ class BoundedClient:
     resolve: Resolver = resolve_any
     keep_alive: bool = False
     user_agent: str = "lti-journeys"
+    tls: ssl.SSLContext = field(default=_TLS, repr=False)
     _pool: dict[tuple[str, str, int], _Connection] = field(default_factory=dict, repr=False)
 
     def request(
@@ -263,7 +270,7 @@ class BoundedClient:
                 parts.hostname,
                 port,
                 addresses,
-                parts.scheme == "https",
+                self.tls if parts.scheme == "https" else None,
                 self.limits.connect_timeout_seconds,
             )
         conn.set_deadline(deadline, self.limits.read_timeout_seconds)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from lti_tool.cli.lti import roster_worker
 from lti_tool.db import get_database, utcnow
 from lti_tool.journeys.models import Journey
+from lti_tool.lti import services
 from lti_tool.lti.outbound import OutboundPolicy, parse_networks
 from lti_tool.lti.services import AccessTokens
 from lti_tool.tenancy.models import Context
@@ -216,3 +217,34 @@ def test_roster_page_stays_fast_while_the_worker_gives_a_dripping_platform_up(
         assert slow.drain().failed == 1
         assert time.monotonic() - started < 2.0
     assert _refresh(app).error_code == "unreachable"
+
+
+def test_roster_worker_leases_a_course_to_one_worker_at_a_time(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    roster_platform: TestPlatform,
+    published_journey: Journey,
+) -> None:
+    token = _teacher(launcher, roster_platform)
+    _page(client, app, token)
+    first, second = roster_worker(app), roster_worker(app)
+    assert first._lease() == [_course(app)]
+    assert second.run_once() == 0  # the course is held by the first worker
+    assert roster_platform.token_requests == []
+
+
+def test_roster_larger_than_the_member_cap_is_refused(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    roster_platform: TestPlatform,
+    published_journey: Journey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "MAX_MEMBERS", 2)
+    token = _teacher(launcher, roster_platform)
+    _page(client, app, token)
+    assert roster_worker(app).drain().failed == 1
+    assert _refresh(app).error_code == "too_large"
+    assert "kurslistan är större än vad verktyget tar emot" in _page(client, app, token)

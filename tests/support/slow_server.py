@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 
 Behaviour = Callable[[socket.socket, "SlowServer"], None]
 
@@ -118,3 +120,57 @@ def slow_server(behaviour: Behaviour, interval: float = 0.2) -> Iterator[SlowSer
         thread.join(5)
         listener.close()
         time.sleep(0)
+
+
+def certificate(name: str) -> tuple[bytes, bytes]:
+    """A self-signed certificate for the DNS name ``name`` and its key, both PEM."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return (
+        cert.public_bytes(serialization.Encoding.PEM),
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+
+
+@contextmanager
+def tls_server(name: str, body: bytes, tmp: Path) -> Iterator[tuple[SlowServer, str, list[str]]]:
+    """An https server with a certificate for ``name``: (server, its CA PEM, SNI names seen)."""
+    cert_pem, key_pem = certificate(name)
+    (tmp / "cert.pem").write_bytes(cert_pem)
+    (tmp / "key.pem").write_bytes(key_pem)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp / "cert.pem", tmp / "key.pem")
+    names: list[str] = []
+    context.sni_callback = lambda _sock, server_name, _ctx: names.append(server_name or "")
+    plain = answer(200, body)
+
+    def behaviour(conn: socket.socket, server: SlowServer) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:
+            plain(tls, server)
+
+    with slow_server(behaviour) as server:
+        yield server, cert_pem.decode(), names

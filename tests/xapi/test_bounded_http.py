@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -12,8 +13,9 @@ from tests.support.slow_server import (
     drip_headers,
     endless_body,
     slow_server,
+    tls_server,
 )
-from xapi.bounded_http import BoundedClient, HttpError, Limits
+from xapi.bounded_http import BoundedClient, HttpError, Limits, tls_context
 
 # Each drip comes well within the read timeout, so only a total deadline can stop it.
 LIMITS = Limits(deadline_seconds=1.0, connect_timeout_seconds=1.0, read_timeout_seconds=5.0)
@@ -76,3 +78,27 @@ def test_bounded_client_rechecks_every_redirect_target() -> None:
             client.request("GET", f"http://platform.test:{server.port}/", follow_redirects=3)
     assert raised.value.kind == "refused"
     assert looked_up == ["platform.test", "internal.test"]
+
+
+def test_bounded_client_verifies_tls_for_the_host_name_on_the_pinned_address(
+    tmp_path: Path,
+) -> None:
+    with tls_server("platform.test", b'{"ok": true}', tmp_path) as (server, ca, names):
+        client = BoundedClient(
+            LIMITS, resolve=lambda host, port: ["127.0.0.1"], tls=tls_context(ca)
+        )
+        response = client.request("GET", f"https://platform.test:{server.port}/config")
+    assert response.status == 200 and response.body == b'{"ok": true}'
+    assert names == ["platform.test"]  # SNI names the host, not the address
+    assert f"Host: platform.test:{server.port}\r\n".encode() in server.requests[0]
+
+
+def test_bounded_client_refuses_a_certificate_for_another_name(tmp_path: Path) -> None:
+    with tls_server("platform.test", b"{}", tmp_path) as (server, ca, _):
+        client = BoundedClient(
+            LIMITS, resolve=lambda host, port: ["127.0.0.1"], tls=tls_context(ca)
+        )
+        with pytest.raises(HttpError) as raised:
+            client.request("GET", f"https://internal.test:{server.port}/")
+    assert raised.value.kind == "connection"
+    assert server.requests == []
