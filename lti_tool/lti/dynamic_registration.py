@@ -197,7 +197,7 @@ def _unreachable(url: str) -> RegistrationError:
     # registering party must not learn what listens where.
     return RegistrationError(
         "platform_unreachable",
-        f"The tool could not get the platform's configuration from {url}. {NEW_URL}",
+        f"The tool could not get an answer from the platform at {url}. {NEW_URL}",
         502,
     )
 

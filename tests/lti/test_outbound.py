@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from config.settings import Settings
 from lti_tool.lti.ags import SCOPE_SCORE, AgsError, GradeService, Score
 from lti_tool.lti.keys import SigningKey
 from lti_tool.lti.outbound import HttpError, OutboundPolicy, is_public, parse_networks
@@ -116,3 +117,17 @@ def test_grade_service_never_posts_to_a_private_line_item(signing: SigningKey) -
             service.post_score(server.url + "/lineitems/1", score)
     assert raised.value.transient
     assert server.connections == 0
+
+
+def test_outbound_policy_trusts_the_demo_platform_only_while_the_demo_runs() -> None:
+    development = Settings(_env_file=None, env="development")  # type: ignore[call-arg]
+    production = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        env="production",
+        secret_key="s" * 40,
+        database_url="postgresql+psycopg://u@db/lti",
+        base_url="https://tool.example.se",
+    )
+    assert OutboundPolicy.from_settings(development).trusted_origins == {"http://127.0.0.1:5000"}
+    assert OutboundPolicy.from_settings(production).trusted_origins == frozenset()
+    assert OutboundPolicy.from_settings(production).allowed_networks == ()
