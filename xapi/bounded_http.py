@@ -18,6 +18,8 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
@@ -78,6 +80,23 @@ class HttpResponse:
                 if any(r.replace(" ", "") in ('rel="next"', "rel=next") for r in rels):
                     return urljoin(self.url, target.strip().strip("<>"))
         return None
+
+
+# Name lookups run here so that a slow DNS server cannot outlast a request's deadline; a lookup
+# left behind ends by the resolver's own timeouts, and while the pool is busy lookups wait in line.
+_RESOLVERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bounded-http-resolve")
+
+
+def _resolve_by(deadline: float, resolve: Resolver, host: str, port: int) -> list[str]:
+    """``resolve(host, port)``, given up when the deadline passes first."""
+    future = _RESOLVERS.submit(resolve, host, port)
+    try:
+        return future.result(timeout=max(deadline - time.monotonic(), 0.0))
+    except FutureTimeoutError:
+        future.cancel()
+        raise HttpError(
+            "timeout", f"the name {host!r} was not resolved before the deadline"
+        ) from None
 
 
 def _arm(sock: socket.socket, deadline: float, op_timeout: float) -> None:
@@ -265,7 +284,7 @@ class BoundedClient:
             conn.close()
             conn = None
         if conn is None:
-            addresses = self.resolve(parts.hostname, port)
+            addresses = _resolve_by(deadline, self.resolve, parts.hostname, port)
             conn = _Connection(
                 parts.hostname,
                 port,

@@ -102,3 +102,15 @@ def test_bounded_client_refuses_a_certificate_for_another_name(tmp_path: Path) -
             client.request("GET", f"https://internal.test:{server.port}/")
     assert raised.value.kind == "connection"
     assert server.requests == []
+
+
+def test_bounded_client_gives_up_on_a_slow_name_lookup_by_its_deadline() -> None:
+    def slow_resolve(host: str, port: int) -> list[str]:
+        time.sleep(3)
+        return ["127.0.0.1"]
+
+    started = time.monotonic()
+    with pytest.raises(HttpError) as raised:
+        BoundedClient(LIMITS, resolve=slow_resolve).request("GET", "http://slow-dns.test/")
+    assert raised.value.kind == "timeout"
+    assert time.monotonic() - started < 1.5
