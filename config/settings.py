@@ -6,6 +6,7 @@ prefix and ``.env`` support in one well-maintained package (the pattern Ralph us
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -52,6 +53,14 @@ class Settings(BaseSettings):
     evidence_quota_learner_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     evidence_quota_learner_files: int = Field(default=500, ge=1)
     evidence_quota_organization_bytes: int = Field(default=50 * 1024**3, ge=1)
+    # Origins (scheme://host[:port], comma-separated) whose pages may call the LRS from a
+    # browser; "*" allows any. Credentials (cookies) are never allowed cross-origin.
+    lrs_cors_origins: str = "*"
+    # Calls to URLs a platform names reach public addresses only; these networks (addresses or
+    # CIDR blocks, comma-separated, e.g. "10.20.0.0/16") are allowed too. Tests use loopback.
+    outbound_allowed_networks: str = ""
+    # Total seconds one call to a platform may take, however slowly it answers.
+    outbound_deadline_seconds: float = Field(default=15.0, gt=0, le=120)
     demo_enabled: bool = True
     # Where the demo LMS is addressed when it should be another site than the tool (to try
     # launches with third-party cookies blocked: the tool on localhost, the demo on 127.0.0.1).
@@ -81,6 +90,37 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else None
+
+    @field_validator("outbound_allowed_networks")
+    @classmethod
+    def _check_networks(cls, value: str) -> str:
+        for network in (n.strip() for n in value.split(",") if n.strip()):
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{network!r} is not an IP address or CIDR block (e.g. 10.20.0.0/16)"
+                ) from None
+        return value
+
+    @field_validator("lrs_cors_origins")
+    @classmethod
+    def _check_origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",")):
+            parts = urlsplit(origin)
+            if origin != "*" and (
+                parts.scheme not in ("http", "https") or not parts.hostname or parts.path
+            ):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port] (comma-separated), "
+                    "or * for any"
+                )
+        return value
+
+    @property
+    def lrs_cors_origin_list(self) -> tuple[str, ...]:
+        """The origins allowed to call the LRS from a browser page ("*": any)."""
+        return tuple(o.strip() for o in self.lrs_cors_origins.split(","))
 
     @property
     def is_production(self) -> bool:

@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             max_body_bytes=settings.lrs_max_body_bytes,
             max_statements=settings.lrs_max_statements_per_request,
             default_version=settings.lrs_default_version,
+            cors_origins=settings.lrs_cors_origin_list,
         ),
     )
     errors.init_app(app)
@@ -96,12 +97,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Development: deliver queued xAPI statements and scores from threads of the serving
         # process, started by its first request (so CLI commands and the reloader's parent never
         # run them).
-        from lti_tool.cli.lti import passback_worker
+        from lti_tool.cli.lti import passback_worker, roster_worker
         from lti_tool.cli.xapi import delivery_runner
         from lti_tool.lti.passback import PassbackRunner
 
         app.before_request(delivery_runner(app).start_once)
         app.before_request(PassbackRunner(passback_worker(app)).start_once)
+        app.before_request(PassbackRunner(roster_worker(app), name="roster-refresh").start_once)
 
     # Frames: the tool's own pages (also from the demo LMS when that runs on another site) and
     # the allowed video players.

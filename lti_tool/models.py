@@ -3,7 +3,9 @@
 from lti_tool import heartbeats
 from lti_tool.journeys import models as journey_models
 from lti_tool.lti import models as lti_models
+from lti_tool.lti import registration_claims
 from lti_tool.tenancy import models as tenancy_models
+from lti_tool.tenancy import roster_models
 from xapi import delivery_models
 from xapi.lrs import models as lrs_models
 
@@ -13,5 +15,7 @@ __all__ = [
     "journey_models",
     "lrs_models",
     "lti_models",
+    "registration_claims",
+    "roster_models",
     "tenancy_models",
 ]

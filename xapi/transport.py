@@ -1,9 +1,12 @@
 """HTTP transport to an LRS: POST a batch of statements to <endpoint>/statements.
 
-A ``requests.Session`` keeps connections alive per host; every request has a connect and a read
-timeout; authentication is HTTP Basic and the xAPI version header is the target's. There are no
-retries here: the delivery worker decides what a failure means (tincan's RemoteLRS has no
-timeouts, no retries and no connection reuse, so it is not used for delivery).
+Connections are kept alive per host; every request has a connect and a read timeout and a total
+deadline (their sum), so an LRS that answers one byte at a time cannot hold a delivery thread,
+and the LRS's answer is read up to a size cap. Authentication is HTTP Basic and the xAPI version
+header is the target's. LRS targets are named by administrators, so they may be on private
+addresses. There are no retries here: the delivery worker decides what a failure means
+(tincan's RemoteLRS has no timeouts, no retries and no connection reuse, so it is not used for
+delivery).
 
 A transport is not shared between threads; each delivery thread has its own.
 """
@@ -17,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import requests
-from requests.adapters import HTTPAdapter
-from requests.auth import AuthBase
+from xapi.bounded_http import BoundedClient, HttpError, HttpResponse, Limits
 
 MAX_MESSAGE = 2000
+# An LRS answers a POST with the statement ids: far less than this.
+MAX_ANSWER_BYTES = 1024 * 1024
 USER_AGENT = "lti-journeys-delivery/1 (pid {pid})"
 
 
@@ -76,9 +79,9 @@ def batch_body(payloads: Sequence[str]) -> bytes:
     return ("[" + ",".join(payloads) + "]").encode("utf-8")
 
 
-def _message(response: requests.Response) -> str:
+def _message(response: HttpResponse) -> str:
     """The LRS's explanation: the ``message`` of a JSON error body, else the text."""
-    text = response.text or ""
+    text = response.body.decode("utf-8", "replace")
     try:
         body = json.loads(text)
     except ValueError:
@@ -91,8 +94,8 @@ def _message(response: requests.Response) -> str:
     return text.strip()[:MAX_MESSAGE]
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+def _retry_after(response: HttpResponse) -> float | None:
+    value = response.header("Retry-After")
     if value is None:
         return None
     try:
@@ -101,59 +104,51 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-class _Basic(AuthBase):
-    """HTTP Basic with UTF-8 credentials; given explicitly, so ~/.netrc never replaces it."""
-
-    def __init__(self, header: str) -> None:
-        self.header = header
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = self.header
-        return request
-
-
 class Transport:
-    """Keep-alive HTTP with timeouts; one per delivery thread."""
+    """Keep-alive HTTP with timeouts and a total deadline; one per delivery thread."""
 
     def __init__(
         self, connect_timeout: float = 5.0, read_timeout: float = 30.0, pool_size: int = 4
     ) -> None:
+        # ``pool_size`` is kept for callers; one kept-alive connection per LRS host suffices
+        # for a thread that sends one batch at a time.
         self.timeout = (connect_timeout, read_timeout)
-        self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers["User-Agent"] = USER_AGENT.format(pid=os.getpid())
+        self.client = BoundedClient(
+            Limits(
+                deadline_seconds=connect_timeout + read_timeout,
+                connect_timeout_seconds=connect_timeout,
+                read_timeout_seconds=read_timeout,
+                max_bytes=MAX_ANSWER_BYTES,
+            ),
+            keep_alive=True,
+            user_agent=USER_AGENT.format(pid=os.getpid()),
+        )
 
     def post_statements(self, endpoint: Endpoint, payloads: Sequence[str]) -> SendResult:
         try:
-            response = self.session.post(
+            response = self.client.request(
+                "POST",
                 endpoint.statements_url,
-                data=batch_body(payloads),
+                body=batch_body(payloads),
                 headers={
                     "X-Experience-API-Version": endpoint.version,
                     "Content-Type": "application/json",
+                    "Authorization": endpoint.authorization,
                 },
-                auth=_Basic(endpoint.authorization),
-                timeout=self.timeout,
-                allow_redirects=False,
             )
-        except requests.Timeout as exc:
-            return SendResult(None, error=f"timeout: {_short(exc)}")
-        except requests.ConnectionError as exc:
-            return SendResult(None, error=f"connection failed: {_short(exc)}")
-        except requests.RequestException as exc:
-            return SendResult(None, error=f"request failed: {_short(exc)}")
-        if response.status_code in (200, 204):
-            # Read the body so the connection goes back to the pool.
-            _ = response.content
-            return SendResult(response.status_code)
+        except HttpError as exc:
+            prefix = {"timeout": "timeout", "connection": "connection failed"}.get(
+                exc.kind, "request failed"
+            )
+            return SendResult(None, error=f"{prefix}: {_short(exc)}")
+        if response.status in (200, 204):
+            return SendResult(response.status)
         return SendResult(
-            response.status_code, message=_message(response), retry_after=_retry_after(response)
+            response.status, message=_message(response), retry_after=_retry_after(response)
         )
 
     def close(self) -> None:
-        self.session.close()
+        self.client.close()
 
 
 def _short(exc: BaseException) -> str:

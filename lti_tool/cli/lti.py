@@ -24,6 +24,7 @@ from lti_tool.lti.passback import (
 from lti_tool.lti.runtime import get_runtime
 from lti_tool.lti.state_store import DatabaseStateStore
 from lti_tool.tenancy.roster import access_tokens
+from lti_tool.tenancy.roster_worker import RosterWorker
 from lti_tool.tenancy.services import get_organization
 
 
@@ -49,6 +50,57 @@ def passback_worker(app: Flask) -> PassbackWorker:
     worker = PassbackWorker(factory, access_tokens(app), lambda session: signing_key(session, box))
     worker.heartbeat = Heartbeat(factory, PASSBACK_WORKER)
     return worker
+
+
+def roster_worker(app: Flask) -> RosterWorker:
+    """The app's roster worker: its database, access-token cache and signing key."""
+    box = get_runtime(app).box
+    return RosterWorker(
+        get_database(app).sessionmaker,
+        access_tokens(app),
+        lambda session: signing_key(session, box),
+    )
+
+
+@lti_group.group("roster", help="Course rosters fetched from the platforms (LTI NRPS).")
+def roster_group() -> None:
+    pass
+
+
+@roster_group.command(
+    "worker", help="Fetch queued course rosters until stopped (SIGTERM or Ctrl-C stop it)."
+)
+@click.option("--once", is_flag=True, help="Fetch what is due now, then exit.")
+@clear_errors
+def roster_worker_command(once: bool) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    worker = roster_worker(app)
+    if once:
+        totals = worker.drain()
+        click.echo(f"Fetched {totals.fetched} roster(s); {totals.failed} failed (retried later).")
+        return
+    _run_until_signal(PassbackRunner(worker, name="roster-refresh"), "Roster worker")
+    click.echo(
+        f"Worker stopped: {worker.totals.fetched} roster(s) fetched, {worker.totals.failed} failed."
+    )
+
+
+def _run_until_signal(runner: PassbackRunner, what: str) -> None:
+    """Run ``runner`` until SIGTERM or SIGINT."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        click.echo(f"{signal.Signals(signum).name}: stopping after the current item.")
+        runner.stop()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        runner.start_once()
+        click.echo(f"{what} running; SIGTERM or Ctrl-C stops it.")
+        while not runner.join(timeout=0.5):
+            pass
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 @lti_group.group("passback", help="Scores sent to the platforms' gradebooks (LTI AGS).")

@@ -19,10 +19,7 @@ from lti_tool.journeys.markdown import render_markdown, render_plain
 from lti_tool.journeys.models import Evidence, QuizAttempt, Reflection, ReflectionComment
 from lti_tool.journeys.player_views import evidence_response
 from lti_tool.launch_session import launch_identity, require_launch, url_with_token
-from lti_tool.lti import keys
 from lti_tool.lti.roles import ToolRole
-from lti_tool.lti.runtime import get_runtime
-from lti_tool.lti.services import ServiceError
 from lti_tool.tenancy import roster
 from lti_tool.tenancy.models import Context, Person
 from lti_tool.validation import strict_int
@@ -41,7 +38,7 @@ def course_progress(context_id: int, slug: str) -> ResponseReturnValue:
     identity = launch_identity()
     session = get_session()
     journey = player.find_published_journey(session, identity, slug)
-    roster_error = _first_roster(session, context_id)
+    roster_state = _roster_state(session, context_id)
     page = strict_int(request.args.get("page"), 1, MAX_PAGE) or 1
     progress = follow_up.course_progress(session, identity, journey, page)
     g.no_store = True
@@ -50,57 +47,56 @@ def course_progress(context_id: int, slug: str) -> ResponseReturnValue:
         progress=progress,
         context_id=context_id,
         slug=slug,
-        roster_error=roster_error,
+        roster=roster_state,
+        roster_reason=_roster_reason(roster_state.error_code) if roster_state else None,
     )
 
 
-def _first_roster(session: Session, context_id: int) -> str | None:
-    """Fetch the roster on the first visit of a course whose platform offers one.
+def _roster_state(session: Session, context_id: int) -> roster.RosterStatus | None:
+    """The course's roster status; the first visit of a course with a roster queues a fetch.
 
-    Later visits use what was fetched (the page has a button to fetch it again), so only the
-    first page view waits for the platform. Returns why it failed, if it did.
+    The page never waits for the platform: a worker fetches the roster (see ``roster_worker``).
     """
     context = session.get(Context, context_id)
-    if context is None or not context.nrps_url or context.roster_fetched_at is not None:
+    if context is None or not context.nrps_url:
         return None
-    try:
-        roster.refresh_roster(
-            session, context, roster.access_tokens(), keys.signing_key(session, get_runtime().box)
-        )
-    except ServiceError as exc:
-        session.rollback()
-        log.warning("roster of context %s not fetched: %s", context_id, exc)
-        return str(exc)
-    return None
+    status = roster.roster_status(session, context)
+    if context.roster_fetched_at is None and not status.queued and status.error_code is None:
+        roster.request_refresh(session, context)
+        session.commit()
+        status = roster.roster_status(session, context)
+    return status
+
+
+def _roster_reason(code: str | None) -> str | None:
+    """Why the latest roster fetch failed, in the reader's language."""
+    if code is None:
+        return None
+    reasons = {
+        "unreachable": _("the learning platform did not answer in time or could not be reached"),
+        "token_refused": _(
+            "the learning platform refused the tool's access; check the tool's registration "
+            "and its roster service on the platform"
+        ),
+        "refused": _("the learning platform refused to give the roster"),
+        "too_large": _("the roster is larger than the tool accepts"),
+        "no_service": _("the learning platform offers no roster for this course"),
+    }
+    return str(reasons.get(code, reasons["refused"]))
 
 
 @bp.post("/roster")
 @require_launch(*STAFF)
 def refresh_roster(context_id: int, slug: str) -> ResponseReturnValue:
-    """Fetch the course's members from the platform (NRPS) now."""
+    """Queue a fetch of the course's members from the platform (NRPS)."""
     session = get_session()
-    runtime = get_runtime()
     context = session.get(Context, context_id)
     if context is None or context.organization_id != launch_identity().organization_id:
         raise JourneyNotFoundError("course_not_found", _("That course does not exist."))
-    try:
-        count = roster.refresh_roster(
-            session, context, roster.access_tokens(), keys.signing_key(session, runtime.box)
-        )
-    except ServiceError as exc:
-        session.rollback()
-        log.warning("roster of context %s not fetched: %s", context_id, exc)
-        raise JourneyError(
-            "roster_unavailable",
-            _(
-                "The course roster could not be fetched from the learning platform. The table "
-                "shows those who have opened the tool. (%(reason)s)",
-                reason=str(exc),
-            ),
-            502,
-        ) from None
+    roster.request_refresh(session, context)
+    session.commit()
     url = url_with_token(
-        "follow_up.course_progress", context_id=context_id, slug=slug, roster=count
+        "follow_up.course_progress", context_id=context_id, slug=slug, roster="queued"
     )
     return redirect(url, 303)
 

@@ -15,11 +15,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import requests
-
 from lti_tool.lti.keys import SigningKey
+from lti_tool.lti.outbound import HttpError, HttpResponse
 from lti_tool.lti.services import (
-    TIMEOUT_SECONDS,
     AccessTokens,
     ServiceError,
     ServiceRegistration,
@@ -35,6 +33,7 @@ LINEITEMS_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 SCORE_MEDIA_TYPE = "application/vnd.ims.lis.v1.score+json"
 TAG = "lti-journeys"
 MAX_LINEITEM_PAGES = 20
+MAX_ANSWER_BYTES = 1024 * 1024
 # Statuses after which the same request may succeed later: the platform is busy or down.
 TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
 
@@ -122,30 +121,39 @@ class GradeService:
             raise AgsError(str(exc), None, transient=True) from exc
 
     def _call(
-        self, method: str, url: str, scopes: tuple[str, ...], **kwargs: Any
-    ) -> requests.Response:
-        headers = kwargs.pop("headers", {})
+        self,
+        method: str,
+        url: str,
+        scopes: tuple[str, ...],
+        headers: dict[str, str],
+        body: Any = None,
+    ) -> HttpResponse:
         headers["Authorization"] = f"Bearer {self._token(*scopes)}"
         try:
-            response = self.tokens.http.request(
-                method, url, headers=headers, timeout=TIMEOUT_SECONDS, **kwargs
+            response = self.tokens.policy.request(
+                method,
+                url,
+                headers=headers,
+                body=None if body is None else json.dumps(body, ensure_ascii=False).encode(),
+                max_bytes=MAX_ANSWER_BYTES,
             )
-        except requests.RequestException as exc:
+        except HttpError as exc:
+            # The kind (refused address, timeout, closed port) is logged by the policy.
             raise AgsError(
-                f"The platform's grade service could not be reached: {exc}.", None, transient=True
+                "The platform's grade service could not be reached.", None, transient=True
             ) from exc
-        if response.status_code == 401:
+        if response.status == 401:
             # An access token the platform no longer accepts: forget it; the retry gets another.
             self.tokens.forget(self.registration.id)
             raise AgsError(
                 "The platform did not accept the access token (HTTP 401).", 401, transient=True
             )
-        if response.status_code >= 300:
+        if response.status >= 300:
             raise AgsError(
-                f"The platform refused the request (HTTP {response.status_code}): "
+                f"The platform refused the request (HTTP {response.status}): "
                 f"{reason_of(json_body(response))}",
-                response.status_code,
-                transient=response.status_code in TRANSIENT,
+                response.status,
+                transient=response.status in TRANSIENT,
             )
         return response
 
@@ -163,7 +171,7 @@ class GradeService:
         for _ in range(MAX_LINEITEM_PAGES):
             if url is None:
                 break
-            response = self._call("GET", url, scopes, headers={"Accept": LINEITEMS_MEDIA_TYPE})
+            response = self._call("GET", url, scopes, {"Accept": LINEITEMS_MEDIA_TYPE})
             items = json_body(response)
             for item in items if isinstance(items, list) else []:
                 if (
@@ -172,7 +180,7 @@ class GradeService:
                     and isinstance(item.get("id"), str)
                 ):
                     return str(item["id"])
-            url = response.links.get("next", {}).get("url")
+            url = response.next_link
         body: dict[str, Any] = {
             "scoreMaximum": wanted.score_maximum,
             "label": wanted.label[:255],
@@ -185,14 +193,14 @@ class GradeService:
             "POST",
             lineitems_url,
             scopes,
-            json=body,
-            headers={"Content-Type": LINEITEM_MEDIA_TYPE, "Accept": LINEITEM_MEDIA_TYPE},
+            {"Content-Type": LINEITEM_MEDIA_TYPE, "Accept": LINEITEM_MEDIA_TYPE},
+            body,
         )
         created = json_body(response)
         if not isinstance(created, dict) or not isinstance(created.get("id"), str):
             raise AgsError(
                 "The platform created a line item but did not say its URL.",
-                response.status_code,
+                response.status,
                 transient=False,
             )
         return str(created["id"])
@@ -202,6 +210,6 @@ class GradeService:
             "POST",
             scores_url(lineitem_url),
             (SCOPE_SCORE,),
-            data=json.dumps(score.body(), ensure_ascii=False).encode(),
-            headers={"Content-Type": SCORE_MEDIA_TYPE},
+            {"Content-Type": SCORE_MEDIA_TYPE},
+            score.body(),
         )

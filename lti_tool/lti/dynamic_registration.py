@@ -3,48 +3,53 @@
 An administrator prints an expiring registration URL bound to an organisation
 (``lti-journeys platform registration-url --org SLUG``) and pastes it into Moodle or Canvas. The
 platform opens it with ``openid_configuration`` and ``registration_token``; the tool fetches the
-platform's configuration (with the registration token as Bearer, a timeout and a size limit,
-https only in production, the issuer on the same host as the configuration URL), posts its own
-client registration, stores the registration (and the deployment, when the platform returns one)
-and ends with ``postMessage({subject: "org.imsglobal.lti.close"})`` to the platform.
+platform's configuration (with the registration token as Bearer, through the outbound policy:
+public addresses only, a total deadline and a size cap; https only in production, the issuer on
+the same host as the configuration URL), posts its own client registration, stores the
+registration (and the deployment, when the platform returns one) and ends with
+``postMessage({subject: "org.imsglobal.lti.close"})`` to the platform.
 
-A registration URL works once: a used one is remembered in the state store until it expires.
+A registration URL works once: its first attempt claims it (an atomic INSERT) before any request
+leaves the tool, so two attempts at once cannot both register, and a failed attempt needs a new
+URL. What a platform answers is logged, never shown: the page says only what kind of step failed.
 Canvas returns no deployment id; its first launch's deployment is then approved on sight.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from lti_tool.lti import registrations
-from lti_tool.lti.ags import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE
+from lti_tool.lti import registration_claims, registrations
 from lti_tool.lti.errors import LaunchError
 from lti_tool.lti.models import Registration
-from lti_tool.lti.platform_config import NRPS_SCOPE
-from lti_tool.lti.state_store import StateStore
+from lti_tool.lti.outbound import HttpError, OutboundPolicy
+from lti_tool.lti.services import reason_of
+from lti_tool.lti.tool_registration import (
+    TOOL_CONFIGURATION,
+    PlatformConfiguration,
+    client_registration,
+)
 from lti_tool.tenancy.models import Organization
 from lti_tool.validation import InvalidInputError
 
+log = logging.getLogger(__name__)
+
 SALT = "lti-journeys dynamic registration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
-TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 MAX_CONFIGURATION_BYTES = 256 * 1024
-TIMEOUT = (5.0, 15.0)
-RESULT_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
-WANTED_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, RESULT_SCOPE, SCOPE_SCORE, NRPS_SCOPE)
-# Substitution variables that name the school (unit), in order of preference.
-UNIT_VARIABLES = ("$Canvas.account.name", "$CourseSection.org")
-DEEP_LINKING = "LtiDeepLinkingRequest"
-RESOURCE_LINK = "LtiResourceLinkRequest"
+MAX_ANSWER_BYTES = 64 * 1024
+# Configuration URLs may redirect (each target is checked again); registration posts may not.
+MAX_REDIRECTS = 3
+NEW_URL = "Ask the tool's administrator for a new registration URL and start again."
 
 
 class RegistrationError(LaunchError):
@@ -72,7 +77,7 @@ def registration_link(
     )
 
 
-def read_link(secret_key: str, token: str, store: StateStore) -> tuple[int, str, int]:
+def read_link(secret_key: str, token: str, session: Session) -> tuple[int, str, int]:
     """(organisation id, jti, seconds left) of a valid, unused registration URL."""
     serializer = _serializer(secret_key)
     try:
@@ -94,33 +99,19 @@ def read_link(secret_key: str, token: str, store: StateStore) -> tuple[int, str,
             "administrator.",
             403,
         ) from exc
-    if store.get(_used_key(jti)) is not None:
-        raise RegistrationError(
-            "registration_link_used",
-            "This registration URL has already been used: ask for a new one to register "
-            "another platform.",
-            403,
-        )
+    if registration_claims.is_claimed(session, jti):
+        raise _used()
     left = int(signed_at.timestamp() + hours * 3600 - datetime.now(UTC).timestamp())
     return org_id, jti, max(left, 1)
 
 
-def _used_key(jti: str) -> str:
-    return f"dynreg-used:{jti}"
-
-
-@dataclass(frozen=True)
-class PlatformConfiguration:
-    issuer: str
-    authorization_endpoint: str
-    token_endpoint: str
-    jwks_uri: str
-    registration_endpoint: str
-    authorization_server: str | None
-    scopes_supported: tuple[str, ...]
-    product_family_code: str
-    messages_supported: tuple[str, ...]
-    variables: tuple[str, ...]
+def _used() -> RegistrationError:
+    return RegistrationError(
+        "registration_link_used",
+        "This registration URL has already been used (each URL allows one attempt): ask for a "
+        "new one to register a platform.",
+        403,
+    )
 
 
 def _check_url(url: Any, what: str, require_https: bool) -> str:
@@ -147,19 +138,16 @@ def _check_url(url: Any, what: str, require_https: bool) -> str:
 
 
 def fetch_configuration(
-    http: requests.Session, url: str, registration_token: str | None, require_https: bool
+    policy: OutboundPolicy, url: str, registration_token: str | None, require_https: bool
 ) -> PlatformConfiguration:
     """The platform's OpenID configuration, checked as the specification requires."""
     _check_url(url, "openid_configuration URL", require_https)
     status, body = _call(
-        http, "GET", url, registration_token, f"The platform's configuration at {url}"
+        policy, "GET", url, registration_token, MAX_CONFIGURATION_BYTES, redirects=MAX_REDIRECTS
     )
     if status != 200:
-        raise RegistrationError(
-            "platform_unreachable",
-            f"The platform answered HTTP {status} for its configuration at {url}.",
-            502,
-        )
+        log.warning("platform configuration at %s answered HTTP %s", url, status)
+        raise _unreachable(url)
     document = _json_object(body, "configuration")
     issuer = _check_url(document.get("issuer"), "issuer", require_https)
     if urlsplit(issuer).hostname != urlsplit(url).hostname:
@@ -204,42 +192,49 @@ def fetch_configuration(
     )
 
 
+def _unreachable(url: str) -> RegistrationError:
+    # One message for a closed port, a refused address, a timeout or an error status: the
+    # registering party must not learn what listens where.
+    return RegistrationError(
+        "platform_unreachable",
+        f"The tool could not get an answer from the platform at {url}. {NEW_URL}",
+        502,
+    )
+
+
 def _call(
-    http: requests.Session,
+    policy: OutboundPolicy,
     method: str,
     url: str,
     registration_token: str | None,
-    what: str,
-    **kwargs: Any,
+    max_bytes: int,
+    body: dict[str, Any] | None = None,
+    redirects: int = 0,
 ) -> tuple[int, bytes]:
-    """(status, body of at most the size limit) of one request with the registration token."""
+    """(status, body) of one request with the registration token, within the policy's limits."""
     headers = {"Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
+    if body is not None:
+        headers["Content-Type"] = "application/json"
     try:
-        with http.request(
-            method, url, headers=headers, timeout=TIMEOUT, stream=True, **kwargs
-        ) as response:
-            return response.status_code, _read_limited(response)
-    except requests.RequestException as exc:
-        raise RegistrationError(
-            "platform_unreachable", f"{what} could not be reached: {exc}.", 502
-        ) from exc
-
-
-def _read_limited(response: requests.Response) -> bytes:
-    chunks = []
-    size = 0
-    for chunk in response.iter_content(64 * 1024):
-        size += len(chunk)
-        if size > MAX_CONFIGURATION_BYTES:
+        response = policy.request(
+            method,
+            url,
+            headers=headers,
+            body=None if body is None else json.dumps(body).encode(),
+            max_bytes=max_bytes,
+            follow_redirects=redirects,
+        )
+    except HttpError as exc:
+        if exc.kind == "too_large":
             raise RegistrationError(
                 "platform_configuration_invalid",
-                f"The platform's answer is larger than {MAX_CONFIGURATION_BYTES // 1024} KiB.",
+                f"The platform's answer is larger than {max_bytes // 1024} KiB. {NEW_URL}",
                 400,
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
+            ) from None
+        raise _unreachable(url) from None
+    return response.status, response.body
 
 
 def _json_object(body: bytes, what: str) -> dict[str, Any]:
@@ -247,81 +242,19 @@ def _json_object(body: bytes, what: str) -> dict[str, Any]:
         document = json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise RegistrationError(
-            "platform_configuration_invalid", f"The platform's {what} is not JSON.", 400
+            "platform_configuration_invalid", f"The platform's {what} is not JSON. {NEW_URL}", 400
         ) from exc
     if not isinstance(document, dict):
         raise RegistrationError(
-            "platform_configuration_invalid", f"The platform's {what} is not a JSON object.", 400
+            "platform_configuration_invalid",
+            f"The platform's {what} is not a JSON object. {NEW_URL}",
+            400,
         )
     return document
 
 
 def _strings(value: Any) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
-
-
-def client_registration(base_url: str, config: PlatformConfiguration) -> dict[str, Any]:
-    """The tool's registration request (OpenID client metadata with the LTI tool configuration)."""
-    launch = base_url + "/lti/launch"
-    supported = set(config.scopes_supported)
-    scopes = [s for s in WANTED_SCOPES if not supported or s in supported]
-    canvas = config.product_family_code == "canvas"
-    messages: list[dict[str, Any]] = [
-        {
-            "type": RESOURCE_LINK,
-            "target_link_uri": launch,
-            "label": "Läranderesor",
-            "label#en": "Journeys",
-            **({"placements": ["course_navigation"]} if canvas else {}),
-        }
-    ]
-    if DEEP_LINKING in config.messages_supported or not config.messages_supported:
-        messages.append(
-            {
-                "type": DEEP_LINKING,
-                "target_link_uri": launch,
-                "label": "Läranderesa",
-                "label#en": "Journey",
-                **(
-                    {"placements": ["link_selection", "assignment_selection"]}
-                    if canvas
-                    else {"placements": ["ContentArea"]}
-                ),
-            }
-        )
-    custom: dict[str, str] = {}
-    unit = next((v for v in UNIT_VARIABLES if v in config.variables), None)
-    if unit is not None:
-        custom["unit"] = unit
-    tool: dict[str, Any] = {
-        "domain": urlsplit(base_url).netloc,
-        "target_link_uri": launch,
-        "description": (
-            "Läranderesor för kompetensutveckling: mål och delmål, små steg, självskattning och "
-            "uppföljning."
-        ),
-        "claims": ["iss", "sub", "name", "given_name", "family_name", "email", "locale"],
-        "messages": messages,
-    }
-    if custom:
-        tool["custom_parameters"] = custom
-    if canvas:
-        tool["https://canvas.instructure.com/lti/privacy_level"] = "public"
-    return {
-        "application_type": "web",
-        "response_types": ["id_token"],
-        "grant_types": ["implicit", "client_credentials"],
-        "initiate_login_uri": base_url + "/lti/login",
-        # Every URL the tool sends a platform back to: Moodle matches redirect_uri exactly.
-        "redirect_uris": [launch],
-        "client_name": "lti-journeys",
-        "client_name#sv": "Läranderesor",
-        "jwks_uri": base_url + "/lti/jwks",
-        "logo_uri": base_url + "/static/icon.svg",
-        "token_endpoint_auth_method": "private_key_jwt",
-        "scope": " ".join(scopes),
-        TOOL_CONFIGURATION: tool,
-    }
 
 
 @dataclass(frozen=True)
@@ -331,24 +264,27 @@ class PlatformAnswer:
 
 
 def register_client(
-    http: requests.Session,
+    policy: OutboundPolicy,
     config: PlatformConfiguration,
     registration_token: str | None,
     body: dict[str, Any],
 ) -> PlatformAnswer:
+    """Post the tool's registration to the platform; its answer names the client id."""
     status, raw = _call(
-        http,
-        "POST",
-        config.registration_endpoint,
-        registration_token,
-        "The platform's registration endpoint",
-        json=body,
+        policy, "POST", config.registration_endpoint, registration_token, MAX_ANSWER_BYTES, body
     )
     if status not in (200, 201):
-        reason = raw[:300].decode("utf-8", "replace")
+        try:
+            reason = reason_of(json.loads(raw))
+        except ValueError:
+            reason = "no JSON reason"
+        log.warning(
+            "platform %s refused the registration (HTTP %s): %s", config.issuer, status, reason
+        )
         raise RegistrationError(
             "registration_refused",
-            f"The platform refused the tool's registration (HTTP {status}): {reason}",
+            f"The platform did not accept the tool's registration; its answer is in the tool's "
+            f"log. {NEW_URL}",
             502,
         )
     answer = _json_object(raw, "registration answer")
@@ -395,8 +331,7 @@ def store(
 
 def complete(
     session: Session,
-    http: requests.Session,
-    state: StateStore,
+    policy: OutboundPolicy,
     *,
     secret_key: str,
     base_url: str,
@@ -406,7 +341,7 @@ def complete(
     require_https: bool,
 ) -> tuple[Registration, PlatformConfiguration]:
     """The whole registration of one platform from the platform's request to the tool."""
-    org_id, jti, seconds_left = read_link(secret_key, token, state)
+    org_id, jti, _ = read_link(secret_key, token, session)
     org = session.get(Organization, org_id)
     if org is None:
         raise RegistrationError(
@@ -419,10 +354,13 @@ def complete(
             "from the platform (Moodle: Manage tools, Tool URL; Canvas: LTI Registration).",
             400,
         )
-    config = fetch_configuration(http, openid_configuration, registration_token, require_https)
+    # Claimed (and committed) before anything leaves the tool: one attempt per URL, even when
+    # two arrive at once on different processes.
+    if not registration_claims.claim(session, jti, org.id):
+        raise _used()
+    config = fetch_configuration(policy, openid_configuration, registration_token, require_https)
     answer = register_client(
-        http, config, registration_token, client_registration(base_url, config)
+        policy, config, registration_token, client_registration(base_url, config)
     )
     registration = store(session, org, config, answer, require_https)
-    state.put(_used_key(jti), {"registration": registration.id}, seconds_left)
     return registration, config

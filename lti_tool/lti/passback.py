@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -401,11 +401,18 @@ class PassbackWorker:
         self.totals.retried += 1
 
 
-class PassbackRunner:
-    """The worker in a daemon thread (the development server, ``passback worker``)."""
+class LoopingWorker(Protocol):
+    """A worker that runs until ``stop`` is set (grade passback, roster refreshes)."""
 
-    def __init__(self, worker: PassbackWorker) -> None:
+    def run(self, stop: threading.Event) -> None: ...
+
+
+class PassbackRunner:
+    """A worker in a daemon thread (the development server, ``passback worker``)."""
+
+    def __init__(self, worker: LoopingWorker, name: str = "grade-passback") -> None:
         self.worker = worker
+        self.name = name
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -416,7 +423,7 @@ class PassbackRunner:
                 self.thread = threading.Thread(
                     target=self.worker.run,
                     args=(self.stop_event,),
-                    name="grade-passback",
+                    name=self.name,
                     daemon=True,
                 )
                 self.thread.start()

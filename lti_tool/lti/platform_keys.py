@@ -8,16 +8,19 @@ process can rebuild it from the platform's keyset URL.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
 from jwt import PyJWK
 from jwt.exceptions import PyJWKError
 
 from lti_tool.lti.errors import LaunchError
+from lti_tool.lti.outbound import HttpError, OutboundPolicy
+
+log = logging.getLogger(__name__)
 
 MAX_JWKS_BYTES = 256 * 1024
 # A token with a made-up kid must not let anyone make us hammer a platform.
@@ -35,13 +38,14 @@ class _Entry:
 class PlatformKeyCache:
     """Cached JWKS per keyset URL, refetched on expiry or on an unknown kid."""
 
-    def __init__(self, ttl_seconds: int, timeout_seconds: float) -> None:
+    def __init__(
+        self, ttl_seconds: int, timeout_seconds: float, policy: OutboundPolicy | None = None
+    ) -> None:
         self._ttl = ttl_seconds
         self._timeout = timeout_seconds
+        self._policy = policy or OutboundPolicy()
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
-        self._http = requests.Session()
-        self._http.headers["User-Agent"] = "lti-journeys"
         self.fetch_count = 0
 
     def get_key(self, keyset_url: str, kid: str, alg: str) -> PyJWK:
@@ -91,31 +95,33 @@ class PlatformKeyCache:
                 self._entries.pop(keyset_url, None)
 
     def _fetch(self, keyset_url: str) -> _Entry:
+        # One sentence for every failure: what went wrong (a closed port, a refused address,
+        # an HTTP status) is logged, not shown, so errors do not map the tool's network.
+        unreachable = LaunchError(
+            "keyset_unreachable",
+            f"The platform's key set at {keyset_url} could not be fetched.",
+            status=502,
+        )
         with self._lock:
             try:
-                response = self._http.get(keyset_url, timeout=self._timeout, stream=True)
-                body = response.raw.read(MAX_JWKS_BYTES + 1, decode_content=True)
-            except requests.RequestException as exc:
-                raise LaunchError(
-                    "keyset_unreachable",
-                    f"The platform's key set at {keyset_url} could not be fetched: {exc.__class__.__name__}.",
-                    status=502,
-                ) from None
-            if response.status_code != 200 or len(body) > MAX_JWKS_BYTES:
-                raise LaunchError(
-                    "keyset_unreachable",
-                    f"The platform's key set at {keyset_url} answered HTTP {response.status_code}.",
-                    status=502,
+                response = self._policy.request(
+                    "GET",
+                    keyset_url,
+                    headers={"Accept": "application/json"},
+                    max_bytes=MAX_JWKS_BYTES,
+                    deadline_seconds=self._timeout,
                 )
+            except HttpError:
+                raise unreachable from None
+            if response.status != 200:
+                log.warning("key set %s answered HTTP %s", keyset_url, response.status)
+                raise unreachable
             try:
-                document = json.loads(body)
+                document = json.loads(response.body)
                 keys = {k["kid"]: k for k in document["keys"] if isinstance(k, dict) and "kid" in k}
             except (ValueError, KeyError, TypeError, RecursionError):
-                raise LaunchError(
-                    "keyset_unreachable",
-                    f"The platform's key set at {keyset_url} is not a JSON Web Key Set.",
-                    status=502,
-                ) from None
+                log.warning("key set %s is not a JSON Web Key Set", keyset_url)
+                raise unreachable from None
             self.fetch_count += 1
             entry = _Entry(keys=keys, fetched_at=time.monotonic())
             self._entries[keyset_url] = entry

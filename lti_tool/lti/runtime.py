@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from config.settings import Settings
 from lti_tool.crypto import SecretBox
 from lti_tool.db import Database
+from lti_tool.lti import outbound
 from lti_tool.lti.platform_keys import PlatformKeyCache
 from lti_tool.lti.session_token import SessionTokens
 from lti_tool.lti.state_store import DatabaseStateStore, RedisStateStore, StateStore
@@ -33,11 +34,12 @@ def init_app(app: Flask, settings: Settings, database: Database) -> LtiRuntime:
         if settings.redis_url
         else DatabaseStateStore(database.sessionmaker)
     )
+    policy = outbound.init_app(app, settings)
     runtime = LtiRuntime(
         settings=settings,
         store=store,
         key_cache=PlatformKeyCache(
-            settings.jwks_cache_seconds, settings.jwks_fetch_timeout_seconds
+            settings.jwks_cache_seconds, settings.jwks_fetch_timeout_seconds, policy
         ),
         box=SecretBox(settings.key_encryption_key or settings.effective_secret_key),
         tokens=SessionTokens(

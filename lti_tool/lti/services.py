@@ -8,26 +8,35 @@ ids share one issuer, and one organisation's token must never serve another.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import jwt
-import requests
 
 from lti_tool.lti.keys import SigningKey
 from lti_tool.lti.models import Registration
+from lti_tool.lti.outbound import HttpError, HttpResponse, OutboundPolicy
 
-TIMEOUT_SECONDS = 10.0
-MAX_PAGES = 200
+# Caps of one roster: a platform cannot make the tool read without end.
+MAX_PAGES = 100
+MAX_MEMBERS = 20_000
+MAX_PAGE_BYTES = 4 * 1024 * 1024
+MAX_TOKEN_BYTES = 64 * 1024
 NRPS_MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 
 
 class ServiceError(Exception):
-    """A platform service could not be used; the message says what the platform answered."""
+    """A platform service could not be used; ``code`` names why, the message says more (logs)."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -52,10 +61,10 @@ class ServiceRegistration:
 class AccessTokens:
     """Access tokens per (registration, scopes), reused until 60 s before they expire."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: OutboundPolicy | None = None) -> None:
         self._tokens: dict[tuple[int, tuple[str, ...]], tuple[str, float]] = {}
         self._lock = threading.Lock()
-        self._http = requests.Session()
+        self.policy = policy or OutboundPolicy()
 
     def get(
         self, registration: ServiceRegistration, scopes: tuple[str, ...], key: SigningKey
@@ -79,27 +88,35 @@ class AccessTokens:
             algorithm=key.alg,
             headers={"kid": key.kid},
         )
+        form = urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": assertion,
+                "scope": " ".join(scopes),
+            }
+        )
         try:
-            response = self._http.post(
+            response = self.policy.request(
+                "POST",
                 registration.token_url,
-                data={
-                    "grant_type": "client_credentials",
-                    "client_assertion_type": (
-                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-                    ),
-                    "client_assertion": assertion,
-                    "scope": " ".join(scopes),
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Accept": "application/json",
                 },
-                timeout=TIMEOUT_SECONDS,
+                body=form.encode(),
+                max_bytes=MAX_TOKEN_BYTES,
             )
-        except requests.RequestException as exc:
-            raise ServiceError(f"The platform's token URL could not be reached: {exc}.") from exc
+        except HttpError as exc:
+            raise ServiceError(
+                "The platform's token URL could not be reached.", "unreachable"
+            ) from exc
         body = json_body(response)
         token = body.get("access_token") if isinstance(body, dict) else None
-        if response.status_code != 200 or not isinstance(token, str):
+        if response.status != 200 or not isinstance(token, str):
             raise ServiceError(
-                f"The platform refused an access token (HTTP {response.status_code}): "
-                f"{reason_of(body)}"
+                f"The platform refused an access token (HTTP {response.status}): {reason_of(body)}",
+                "token_refused",
             )
         lifetime = body.get("expires_in", 3600)
         expires = (
@@ -111,47 +128,59 @@ class AccessTokens:
             self._tokens[cache_key] = (token, expires)
         return token
 
-    @property
-    def http(self) -> requests.Session:
-        """The connection pool the service calls share."""
-        return self._http
-
     def forget(self, registration_id: int) -> None:
         with self._lock:
             for cache_key in [k for k in self._tokens if k[0] == registration_id]:
                 del self._tokens[cache_key]
 
-    def fetch_members(self, url: str, token: str) -> list[dict[str, Any]]:
-        """Every member of a course from NRPS, following ``Link: rel="next"`` pages."""
+    def fetch_members(
+        self, url: str, token: str, deadline_seconds: float = 120.0
+    ) -> list[dict[str, Any]]:
+        """Every member of a course from NRPS, following ``Link: rel="next"`` pages.
+
+        Bounded in pages, members, bytes per page and total time, whatever the platform sends.
+        """
         members: list[dict[str, Any]] = []
         next_url: str | None = url
+        ends = time.monotonic() + deadline_seconds
         for _ in range(MAX_PAGES):
             if next_url is None:
                 return members
+            left = ends - time.monotonic()
+            if left <= 0:
+                raise ServiceError("The course roster took too long to fetch.", "unreachable")
             try:
-                response = self._http.get(
+                response = self.policy.request(
+                    "GET",
                     next_url,
                     headers={"Authorization": f"Bearer {token}", "Accept": NRPS_MEDIA_TYPE},
-                    timeout=TIMEOUT_SECONDS,
+                    max_bytes=MAX_PAGE_BYTES,
+                    deadline_seconds=min(left, self.policy.limits.deadline_seconds),
                 )
-            except requests.RequestException as exc:
-                raise ServiceError(f"The course roster could not be fetched: {exc}.") from exc
+            except HttpError as exc:
+                code = "too_large" if exc.kind == "too_large" else "unreachable"
+                raise ServiceError("The course roster could not be fetched.", code) from exc
             body = json_body(response)
-            if response.status_code != 200 or not isinstance(body, dict):
+            if response.status != 200 or not isinstance(body, dict):
                 raise ServiceError(
-                    f"The platform refused the course roster (HTTP {response.status_code}): "
-                    f"{reason_of(body)}"
+                    f"The platform refused the course roster (HTTP {response.status}): "
+                    f"{reason_of(body)}",
+                    "refused",
                 )
             page = body.get("members")
             if isinstance(page, list):
                 members.extend(m for m in page if isinstance(m, dict))
-            next_url = response.links.get("next", {}).get("url")
-        raise ServiceError(f"The course roster has more than {MAX_PAGES} pages.")
+            if len(members) > MAX_MEMBERS:
+                raise ServiceError(
+                    f"The course roster has more than {MAX_MEMBERS} members.", "too_large"
+                )
+            next_url = response.next_link
+        raise ServiceError(f"The course roster has more than {MAX_PAGES} pages.", "too_large")
 
 
-def json_body(response: requests.Response) -> Any:
+def json_body(response: HttpResponse) -> Any:
     try:
-        return response.json()
+        return json.loads(response.body)
     except ValueError:
         return None
 

@@ -6,11 +6,9 @@ import logging
 import secrets
 from typing import Any
 
-import requests
 from flask import (
     Blueprint,
     Response,
-    current_app,
     g,
     jsonify,
     make_response,
@@ -34,6 +32,7 @@ from lti_tool.lti.launches import (
     registration_cache,
     validate_launch,
 )
+from lti_tool.lti.outbound import outbound_policy
 from lti_tool.lti.platform_config import canvas_developer_key
 from lti_tool.lti.runtime import get_runtime
 from lti_tool.lti.session_token import COOKIE, PARAM
@@ -252,8 +251,7 @@ def register(token: str) -> ResponseReturnValue:
     session = get_session()
     registration, config = dynamic_registration.complete(
         session,
-        registration_http(),
-        runtime.store,
+        outbound_policy(),
         secret_key=settings.effective_secret_key,
         base_url=settings.base_url,
         token=token,
@@ -271,12 +269,3 @@ def register(token: str) -> ResponseReturnValue:
         product=config.product_family_code,
         platform_name=config.product_family_code.capitalize() or config.issuer,
     )
-
-
-def registration_http() -> requests.Session:
-    """The HTTP session dynamic registration uses (one per app, made on first use)."""
-    extensions = current_app.extensions
-    http = extensions.get("lti_journeys_registration_http")
-    if not isinstance(http, requests.Session):
-        http = extensions["lti_journeys_registration_http"] = requests.Session()
-    return http

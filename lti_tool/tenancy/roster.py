@@ -1,23 +1,30 @@
 """Course rosters from the platform's Names and Role Provisioning Service (NRPS).
 
 The roster lets instructors see every member of their course, also those who never opened the
-tool. It is fetched on request and kept; platforms without NRPS show launched members only.
+tool. Pages never call the platform: they show what is kept and ``request_refresh`` queues a
+fetch, which a worker (``roster_worker``) makes with a lease per course and back-off after
+failures. Platforms without NRPS show launched members only.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.lti.keys import SigningKey
 from lti_tool.lti.models import Registration
+from lti_tool.lti.outbound import outbound_policy
 from lti_tool.lti.roles import map_roles
 from lti_tool.lti.services import NRPS_SCOPE, AccessTokens, ServiceError, ServiceRegistration
 from lti_tool.tenancy.models import Context, RosterMember
+from lti_tool.tenancy.roster_models import RosterRefresh
 
 EXTENSION = "lti_journeys_access_tokens"
 
@@ -27,21 +34,74 @@ def access_tokens(app: Flask | None = None) -> AccessTokens:
     extensions = (app or current_app).extensions
     tokens = extensions.get(EXTENSION)
     if not isinstance(tokens, AccessTokens):
-        tokens = extensions[EXTENSION] = AccessTokens()
+        tokens = extensions[EXTENSION] = AccessTokens(outbound_policy(app))
     return tokens
 
 
+@dataclass(frozen=True)
+class RosterStatus:
+    """What a page says about a course's roster: kept since, queued, failed and retried when."""
+
+    fetched_at: datetime | None
+    queued: bool
+    error_code: str | None
+    next_attempt_at: datetime | None
+
+
+def request_refresh(session: Session, context: Context) -> None:
+    """Queue a fetch of the course's roster (in the caller's transaction; no call goes out).
+
+    A request while one is queued changes nothing, and a course in back-off after a failure
+    keeps its next attempt time, so pressing the button again does not hammer the platform.
+    """
+    table = cast(Table, RosterRefresh.__table__)
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    now = utcnow()
+    session.execute(
+        insert.values(
+            context_id=context.id,
+            organization_id=context.organization_id,
+            requested_at=now,
+            attempts=0,
+            updated_at=now,
+        ).on_conflict_do_update(
+            index_elements=[table.c.context_id],
+            set_={"requested_at": now, "updated_at": now},
+            where=table.c.requested_at.is_(None),
+        )
+    )
+
+
+def roster_status(session: Session, context: Context) -> RosterStatus:
+    refresh = session.get(RosterRefresh, context.id)
+    return RosterStatus(
+        fetched_at=context.roster_fetched_at,
+        queued=refresh is not None and refresh.requested_at is not None,
+        error_code=refresh.error_code if refresh is not None else None,
+        next_attempt_at=refresh.next_attempt_at if refresh is not None else None,
+    )
+
+
 def refresh_roster(
-    session: Session, context: Context, tokens: AccessTokens, key: SigningKey
+    session: Session,
+    context: Context,
+    tokens: AccessTokens,
+    key: SigningKey,
+    deadline_seconds: float = 120.0,
 ) -> int:
     """Fetch the course's members from NRPS and keep them; returns how many active members."""
     if not context.nrps_url:
-        raise ServiceError("The learning platform offers no roster service for this course.")
+        raise ServiceError(
+            "The learning platform offers no roster service for this course.", "no_service"
+        )
     registration = session.get(Registration, context.registration_id)
     if registration is None:  # pragma: no cover - foreign key
-        raise ServiceError("The course's platform registration is gone.")
+        raise ServiceError("The course's platform registration is gone.", "no_service")
     service = ServiceRegistration.of(registration)
-    members = tokens.fetch_members(context.nrps_url, tokens.get(service, (NRPS_SCOPE,), key))
+    members = tokens.fetch_members(
+        context.nrps_url, tokens.get(service, (NRPS_SCOPE,), key), deadline_seconds
+    )
     now = utcnow()
     rows: dict[str, dict[str, Any]] = {}
     for member in members:

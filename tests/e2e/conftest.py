@@ -70,6 +70,7 @@ def _server_env(base_url: str, database_url: str) -> dict[str, str]:
             "LTI_JOURNEYS_BASE_URL": base_url,
             "LTI_JOURNEYS_SECRET_KEY": "e2e-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
             "LTI_JOURNEYS_DEMO_ENABLED": "true",
+            "LTI_JOURNEYS_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
             "LTI_JOURNEYS_LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }

@@ -189,6 +189,8 @@ def gunicorn(
         LTI_JOURNEYS_BASE_URL=base_url or url,
         LTI_JOURNEYS_REDIS_URL=redis_url,
         LTI_JOURNEYS_DEMO_ENABLED="false",
+        # The test platform serves its key set on loopback.
+        LTI_JOURNEYS_OUTBOUND_ALLOWED_NETWORKS="127.0.0.0/8,::1/128",
         LTI_JOURNEYS_LOG_LEVEL="WARNING",
     )
     access_log = workdir / f"{name}-access.log"

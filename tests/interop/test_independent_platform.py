@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from lti_tool.cli.lti import passback_worker
+from lti_tool.cli.lti import passback_worker, roster_worker
 from lti_tool.db import get_database
 from lti_tool.journeys.authoring import create_journey, publish
 from lti_tool.lti import registrations
@@ -124,7 +124,10 @@ def test_the_roster_lists_members_who_never_launched(
     token = launch(client, independent, "resource", "teacher-1")
     with get_database(app).session() as session:
         course = session.scalars(select(Context.id)).one()
-    page = client.get(f"/courses/{course}/journeys/digital-kompetens", query_string={"lt": token})
+    url = f"/courses/{course}/journeys/digital-kompetens"
+    assert client.get(url, query_string={"lt": token}).status_code == 200  # queues the fetch
+    assert roster_worker(app).drain().fetched == 1
+    page = client.get(url, query_string={"lt": token})
     assert page.status_code == 200, page.get_data(as_text=True)
     assert "Nils Nykomling" in page.get_data(as_text=True)
     with get_database(app).session() as session:

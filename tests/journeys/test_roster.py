@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import html
+import time
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from lti_tool.db import get_database
+from lti_tool.cli.lti import roster_worker
+from lti_tool.db import get_database, utcnow
 from lti_tool.journeys.models import Journey
+from lti_tool.lti import services
+from lti_tool.lti.outbound import OutboundPolicy, parse_networks
+from lti_tool.lti.services import AccessTokens
 from lti_tool.tenancy.models import Context
+from lti_tool.tenancy.roster_models import RosterRefresh
+from lti_tool.tenancy.roster_worker import RosterOptions, RosterWorker
 from tests.conftest import Launcher
 from tests.journeys.conftest import INSTRUCTOR, LEARNER, launch_token
 from tests.support.platform import TestPlatform
+from tests.support.slow_server import drip_body, slow_server
+from xapi.bounded_http import Limits
 
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+# The pages speak Swedish by default: "the course roster is being fetched".
+FETCHING = "Kurslistan hämtas från lärplattformen"
 
 
 @pytest.fixture
@@ -29,8 +43,11 @@ def roster_platform(services_platform: TestPlatform) -> TestPlatform:
     return services_platform
 
 
-def _teacher(launcher: Launcher, platform: TestPlatform) -> str:
-    service = {"context_memberships_url": platform.base_url + "/nrps", "service_versions": ["2.0"]}
+def _teacher(launcher: Launcher, platform: TestPlatform, nrps_url: str | None = None) -> str:
+    service = {
+        "context_memberships_url": nrps_url or platform.base_url + "/nrps",
+        "service_versions": ["2.0"],
+    }
     return launch_token(launcher, roles=INSTRUCTOR, sub="teacher-1", **{NRPS: service})
 
 
@@ -48,7 +65,19 @@ def test_the_launch_keeps_the_courses_roster_service(
     assert context.nrps_url == roster_platform.base_url + "/nrps"
 
 
-def test_fetching_the_roster_lists_learners_who_never_launched(
+def _page(client: FlaskClient, app: Flask, token: str) -> str:
+    url = f"/courses/{_course(app)}/journeys/digital-kompetens"
+    response = client.get(url, query_string={"lt": token})
+    assert response.status_code == 200
+    return html.unescape(response.get_data(as_text=True))
+
+
+def _refresh(app: Flask) -> RosterRefresh:
+    with get_database(app).session() as session:
+        return session.scalars(select(RosterRefresh)).one()
+
+
+def test_roster_button_only_queues_and_the_worker_fetches(
     app: Flask,
     client: FlaskClient,
     launcher: Launcher,
@@ -56,11 +85,13 @@ def test_fetching_the_roster_lists_learners_who_never_launched(
     published_journey: Journey,
 ) -> None:
     token = _teacher(launcher, roster_platform)
-    course = _course(app)
-    base = f"/courses/{course}/journeys/digital-kompetens"
-    fetched = client.post(base + "/roster", data={"lt": token})
-    assert fetched.status_code == 303, fetched.get_data(as_text=True)
-    page = client.get(fetched.headers["Location"]).get_data(as_text=True)
+    base = f"/courses/{_course(app)}/journeys/digital-kompetens"
+    queued = client.post(base + "/roster", data={"lt": token})
+    assert queued.status_code == 303, queued.get_data(as_text=True)
+    assert roster_platform.token_requests == []  # the request did not call the platform
+    assert FETCHING in client.get(queued.headers["Location"]).get_data(as_text=True)
+    assert roster_worker(app).drain().fetched == 1
+    page = _page(client, app, token)
     assert "Nils Nykomling" in page and "Lo Andra" in page
     assert "Lämnat" not in page  # inactive members are left out
     assert "Tove Lärare" not in page  # instructors are not learners
@@ -70,7 +101,7 @@ def test_fetching_the_roster_lists_learners_who_never_launched(
     assert "contextmembership.readonly" in form["scope"]
 
 
-def test_the_access_token_is_reused_until_it_expires(
+def test_roster_access_token_is_reused_until_it_expires(
     app: Flask,
     client: FlaskClient,
     launcher: Launcher,
@@ -79,12 +110,15 @@ def test_the_access_token_is_reused_until_it_expires(
 ) -> None:
     token = _teacher(launcher, roster_platform)
     url = f"/courses/{_course(app)}/journeys/digital-kompetens/roster"
-    assert client.post(url, data={"lt": token}).status_code == 303
-    assert client.post(url, data={"lt": token}).status_code == 303
+    worker = roster_worker(app)
+    for _ in range(2):
+        assert client.post(url, data={"lt": token}).status_code == 303
+        worker.drain()
+    assert worker.totals.fetched == 2
     assert len(roster_platform.token_requests) == 1
 
 
-def test_a_refused_token_gives_a_clear_error_and_keeps_the_table(
+def test_roster_failure_is_shown_translated_with_the_next_attempt(
     app: Flask,
     client: FlaskClient,
     launcher: Launcher,
@@ -93,11 +127,38 @@ def test_a_refused_token_gives_a_clear_error_and_keeps_the_table(
 ) -> None:
     roster_platform.refuse_tokens = True
     token = _teacher(launcher, roster_platform)
-    response = client.post(
-        f"/courses/{_course(app)}/journeys/digital-kompetens/roster", data={"lt": token}
+    _page(client, app, token)
+    assert roster_worker(app).drain().failed == 1
+    refresh = _refresh(app)
+    assert refresh.error_code == "token_refused" and refresh.next_attempt_at is not None
+    page = _page(client, app, token)
+    assert "lärplattformen nekade verktyget åtkomst" in page
+    assert f"försöker igen efter {refresh.next_attempt_at:%Y-%m-%d %H:%M} UTC" in page
+    assert "invalid_client" not in page  # the platform's own words stay in the log
+
+
+def test_roster_failure_is_not_retried_by_later_visits_before_its_back_off(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    roster_platform: TestPlatform,
+    published_journey: Journey,
+) -> None:
+    roster_platform.refuse_tokens = True
+    token = _teacher(launcher, roster_platform)
+    _page(client, app, token)
+    worker = roster_worker(app)
+    worker.drain()
+    for _ in range(3):
+        _page(client, app, token)
+        worker.drain()
+    assert len(roster_platform.token_requests) == 1
+    later = RosterWorker(
+        worker.factory, worker.tokens, worker.key, clock=lambda: utcnow() + timedelta(hours=7)
     )
-    assert response.status_code == 502
-    assert "invalid_client" in response.get_data(as_text=True)
+    roster_platform.refuse_tokens = False
+    assert later.drain().fetched == 1
+    assert "Nils Nykomling" in _page(client, app, token)
 
 
 def test_learners_cannot_fetch_the_roster(
@@ -114,7 +175,7 @@ def test_learners_cannot_fetch_the_roster(
     assert response.status_code == 403
 
 
-def test_the_first_visit_of_the_table_fetches_the_roster(
+def test_roster_first_visit_queues_a_fetch_without_calling_the_platform(
     app: Flask,
     client: FlaskClient,
     launcher: Launcher,
@@ -122,24 +183,68 @@ def test_the_first_visit_of_the_table_fetches_the_roster(
     published_journey: Journey,
 ) -> None:
     token = _teacher(launcher, roster_platform)
-    url = f"/courses/{_course(app)}/journeys/digital-kompetens"
-    first = client.get(url, query_string={"lt": token}).get_data(as_text=True)
-    assert "Nils Nykomling" in first
-    client.get(url, query_string={"lt": token})
-    assert len(roster_platform.token_requests) == 1  # later visits use the kept roster
+    first = _page(client, app, token)
+    assert FETCHING in first and "Nils Nykomling" not in first
+    assert roster_platform.token_requests == []
+    roster_worker(app).drain()
+    assert "Nils Nykomling" in _page(client, app, token)
+    _page(client, app, token)
+    assert roster_worker(app).drain().fetched == 0  # later visits use the kept roster
+    assert len(roster_platform.token_requests) == 1
 
 
-def test_a_failing_first_fetch_still_shows_the_table_with_the_reason(
+def test_roster_page_stays_fast_while_the_worker_gives_a_dripping_platform_up(
     app: Flask,
     client: FlaskClient,
     launcher: Launcher,
     roster_platform: TestPlatform,
     published_journey: Journey,
 ) -> None:
-    roster_platform.refuse_tokens = True
+    with slow_server(drip_body, interval=0.1) as server:
+        token = _teacher(launcher, roster_platform, nrps_url=server.url + "/nrps")
+        started = time.monotonic()
+        _page(client, app, token)
+        assert time.monotonic() - started < 1.0
+        policy = OutboundPolicy(
+            allowed_networks=parse_networks("127.0.0.0/8"),
+            limits=Limits(deadline_seconds=1.0, read_timeout_seconds=5.0),
+        )
+        worker = roster_worker(app)
+        slow = RosterWorker(
+            worker.factory, AccessTokens(policy), worker.key, RosterOptions(deadline_seconds=1.0)
+        )
+        started = time.monotonic()
+        assert slow.drain().failed == 1
+        assert time.monotonic() - started < 2.0
+    assert _refresh(app).error_code == "unreachable"
+
+
+def test_roster_worker_leases_a_course_to_one_worker_at_a_time(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    roster_platform: TestPlatform,
+    published_journey: Journey,
+) -> None:
     token = _teacher(launcher, roster_platform)
-    page = client.get(
-        f"/courses/{_course(app)}/journeys/digital-kompetens", query_string={"lt": token}
-    )
-    assert page.status_code == 200
-    assert "invalid_client" in page.get_data(as_text=True)
+    _page(client, app, token)
+    first, second = roster_worker(app), roster_worker(app)
+    assert first._lease() == [_course(app)]
+    assert second.run_once() == 0  # the course is held by the first worker
+    assert roster_platform.token_requests == []
+
+
+def test_roster_larger_than_the_member_cap_is_refused(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    roster_platform: TestPlatform,
+    published_journey: Journey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(services, "MAX_MEMBERS", 2)
+    token = _teacher(launcher, roster_platform)
+    _page(client, app, token)
+    assert roster_worker(app).drain().failed == 1
+    assert _refresh(app).error_code == "too_large"
+    assert "kurslistan är större än vad verktyget tar emot" in _page(client, app, token)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import json
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
@@ -19,9 +20,12 @@ from lti_tool.db import get_database
 from lti_tool.lti import dynamic_registration
 from lti_tool.lti.dynamic_registration import SALT, RegistrationError, fetch_configuration
 from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
+from lti_tool.lti.outbound import OutboundPolicy
 from lti_tool.tenancy.services import add_organization
 from tests.conftest import Launcher
+from tests.lti.conftest import AppMaker
 from tests.support.platform import TOOL_CONFIGURATION, TestPlatform, running_platform
+from tests.support.slow_server import drip_headers, slow_server
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
@@ -218,18 +222,91 @@ def test_a_request_without_the_configuration_url_says_where_to_start(
     assert "openid_configuration" in response.get_data(as_text=True)
 
 
-def test_a_platform_that_refuses_the_registration_is_reported(
+def test_a_platform_that_refuses_the_registration_is_reported_without_its_answer(
     app: Flask, client: FlaskClient, runner: FlaskCliRunner, new_platform: TestPlatform
 ) -> None:
     new_platform.registration_status = 400
-    path = registration_url(runner)
-    response = start(client, path, new_platform)
+    response = start(client, registration_url(runner), new_platform)
     assert response.status_code == 502
-    assert "invalid_client_metadata" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "registration_refused" in text and "new registration URL" in text
+    assert "invalid_client_metadata" not in text
     assert registrations(app) == []
-    # Nothing was used up: the same URL works once the platform accepts.
+
+
+def test_a_registration_url_is_used_up_by_a_failed_attempt(
+    client: FlaskClient, runner: FlaskCliRunner, new_platform: TestPlatform
+) -> None:
+    new_platform.registration_status = 400
+    path = registration_url(runner)
+    assert start(client, path, new_platform).status_code == 502
     new_platform.registration_status = 200
-    assert start(client, path, new_platform).status_code == 200
+    again = start(client, path, new_platform)
+    assert again.status_code == 403
+    assert "registration_link_used" in again.get_data(as_text=True)
+
+
+def test_a_registration_url_registers_once_under_concurrent_attempts(
+    app: Flask, runner: FlaskCliRunner, new_platform: TestPlatform
+) -> None:
+    path = registration_url(runner)
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def attempt() -> None:
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(start(client, path, new_platform).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [200, 403]
+    assert [r for r in new_platform.registration_requests if "body" in r] != []
+    assert len([r for r in new_platform.registration_requests if "body" in r]) == 1
+    assert len(registrations(app)) == 1
+
+
+def test_a_configuration_url_on_a_private_address_is_never_fetched(
+    guarded_app: Flask, new_platform: TestPlatform
+) -> None:
+    path = registration_url(guarded_app.test_cli_runner())
+    response = start(guarded_app.test_client(), path, new_platform)
+    assert response.status_code == 502
+    assert "platform_unreachable" in response.get_data(as_text=True)
+    assert new_platform.registration_requests == []
+
+
+def test_a_closed_port_and_an_error_status_read_alike(
+    client: FlaskClient, runner: FlaskCliRunner, new_platform: TestPlatform
+) -> None:
+    def detail(configuration_url: str) -> str:
+        path = registration_url(runner)
+        response = client.get(path, query_string={"openid_configuration": configuration_url})
+        assert response.status_code == 502
+        page = html.unescape(response.get_data(as_text=True))
+        return page.replace(configuration_url, "URL").replace(path, "PATH")
+
+    closed = detail("http://127.0.0.1:9/.well-known/openid-configuration")
+    missing = detail(new_platform.base_url + "/missing")
+    assert closed == missing
+
+
+def test_a_dripping_platform_is_given_up_by_the_deadline(make_app: AppMaker) -> None:
+    app = make_app(outbound_deadline_seconds=1.0)
+    with get_database(app).session() as session:
+        add_organization(session, "org-a", "Organisation A")
+    path = registration_url(app.test_cli_runner())
+    with slow_server(drip_headers, interval=0.1) as server:
+        started = time.monotonic()
+        response = app.test_client().get(
+            path, query_string={"openid_configuration": server.url + "/config"}
+        )
+        elapsed = time.monotonic() - started
+    assert response.status_code == 502
+    assert elapsed < 2.0
 
 
 def test_an_unreachable_platform_is_reported(
@@ -248,7 +325,7 @@ def test_an_unreachable_platform_is_reported(
 def test_production_requires_https_configuration_urls(new_platform: TestPlatform) -> None:
     url = new_platform.base_url + "/.well-known/openid-configuration"
     with pytest.raises(RegistrationError, match="must use https"):
-        fetch_configuration(requests.Session(), url, None, require_https=True)
+        fetch_configuration(OutboundPolicy(), url, None, require_https=True)
 
 
 def test_dynamic_registration_refuses_a_platform_answer_nested_too_deeply() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import socket
 from collections.abc import Iterator
+from email.message import Message
 
 import pytest
 from flask import Flask
@@ -19,6 +20,7 @@ from lti_tool.lti.registrations import add_registration
 from lti_tool.tenancy.services import add_organization
 from tests.conftest import Launcher
 from tests.support.platform import PlatformKey, TestPlatform, running_platform
+from xapi.bounded_http import HttpResponse
 
 
 def assert_refused(response: TestResponse, status: int, code: str, message: str) -> None:
@@ -138,17 +140,36 @@ def test_platform_keys_unreachable_keyset_is_a_clear_502(
     url = _closed_port_url()
     _register(app, own_platform, keyset_url=url)
     response = Launcher(client, own_platform).launch()
-    assert_refused(response, 502, "keyset_unreachable", f"The platform's key set at {url}")
-    assert "could not be fetched: ConnectionError" in response.get_data(as_text=True)
+    assert_refused(
+        response,
+        502,
+        "keyset_unreachable",
+        f"The platform's key set at {url} could not be fetched.",
+    )
 
 
-def test_platform_keys_keyset_answering_404_is_a_clear_502(
+def test_platform_keys_keyset_answering_404_reads_as_a_closed_port(
     app: Flask, client: FlaskClient, own_platform: TestPlatform
 ) -> None:
     url = own_platform.jwks_url.replace("/jwks", "/missing")
     _register(app, own_platform, keyset_url=url)
     response = Launcher(client, own_platform).launch()
-    assert_refused(response, 502, "keyset_unreachable", f"key set at {url} answered HTTP 404")
+    assert_refused(
+        response,
+        502,
+        "keyset_unreachable",
+        f"The platform's key set at {url} could not be fetched.",
+    )
+    assert "404" not in response.get_data(as_text=True)
+
+
+def test_platform_keys_keyset_on_a_private_address_is_never_fetched(
+    guarded_app: Flask, own_platform: TestPlatform
+) -> None:
+    _register(guarded_app, own_platform)
+    response = Launcher(guarded_app.test_client(), own_platform).launch()
+    assert_refused(response, 502, "keyset_unreachable", "could not be fetched.")
+    assert own_platform.jwks_requests == 0
 
 
 def test_platform_keys_unreachable_keyset_is_json_for_api_clients(
@@ -167,21 +188,13 @@ def test_platform_keys_unreachable_keyset_is_json_for_api_clients(
     assert response.get_json()["error"] == "keyset_unreachable"
 
 
-class _NestedKeysetAnswer:
-    status_code = 200
-
-    class raw:
-        @staticmethod
-        def read(size: int, decode_content: bool = True) -> bytes:
-            return (b"[" * 100_000)[:size]
-
-
 def test_platform_keys_keyset_nested_too_deeply_is_a_clear_502(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cache = platform_keys.PlatformKeyCache(ttl_seconds=60, timeout_seconds=1)
-    monkeypatch.setattr(cache._http, "get", lambda *args, **kwargs: _NestedKeysetAnswer())
+    nested = HttpResponse(200, Message(), b"[" * 100_000, "https://lms.example.test/jwks")
+    monkeypatch.setattr(type(cache._policy), "request", lambda *args, **kwargs: nested)
     with pytest.raises(LaunchError) as refused:
         cache.get_key("https://lms.example.test/jwks", "k1", "RS256")
     assert refused.value.status == 502
-    assert "is not a JSON Web Key Set" in refused.value.detail
+    assert refused.value.code == "keyset_unreachable"

@@ -32,6 +32,25 @@ CORS_HEADERS = {
 }
 
 
+def add_cors_headers(response: Response, allowed: tuple[str, ...]) -> None:
+    """CORS headers for ``allowed`` origins ("*": any), never allowing credentials.
+
+    xAPI clients in browsers send their credentials in the Authorization header, which a
+    preflight allows; cookies are never needed, so no origin may make a visitor's browser send
+    them (``Access-Control-Allow-Credentials`` is never set).
+    """
+    if "*" in allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    else:
+        response.vary.add("Origin")
+        origin = request.headers.get("Origin")
+        if origin is None or origin not in allowed:
+            return
+        response.headers["Access-Control-Allow-Origin"] = origin
+    for name, value in CORS_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
 class LrsState:
     def __init__(self, factory: sessionmaker[Session], config: LrsConfig) -> None:
         self.factory = factory
@@ -91,13 +110,7 @@ def create_blueprint() -> Blueprint:
     def _headers(response: Response) -> Response:
         state: LrsState = current_app.extensions[EXTENSION_KEY]
         response.headers[HEADER] = g.get("xapi_version", state.config.default_version)
-        origin = request.headers.get("Origin")
-        response.headers["Access-Control-Allow-Origin"] = origin or "*"
-        if origin:
-            response.headers["Access-Control-Allow-Credentials"] = "true"
-            response.vary.add("Origin")
-        for name, value in CORS_HEADERS.items():
-            response.headers.setdefault(name, value)
+        add_cors_headers(response, state.config.cors_origins)
         return response
 
     @bp.errorhandler(XapiError)
@@ -122,8 +135,6 @@ def init_lrs(
     def _preflight() -> Response | None:
         if request.method == "OPTIONS" and request.path.startswith(prefix + "/"):
             response = Response(status=204)
-            response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
-            for name, value in CORS_HEADERS.items():
-                response.headers[name] = value
+            add_cors_headers(response, config.cors_origins)
             return response
         return None

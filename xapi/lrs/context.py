@@ -25,6 +25,8 @@ class LrsConfig:
     page_size: int = 500
     # The version named in responses to requests that name none (they are refused with 400).
     default_version: str = "2.0.0"
+    # Origins whose browser pages may call the LRS ("*": any); never with credentials.
+    cors_origins: tuple[str, ...] = ("*",)
 
 
 @dataclass
