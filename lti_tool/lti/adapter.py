@@ -384,12 +384,6 @@ def peek_login(store: StateStore, state: str) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-def discard_login(store: StateStore, state: str) -> None:
-    """Forget a login whose launch will not be finished (its id_token is then of no use)."""
-    if state:
-        store.take(_state_key(state))
-
-
 def _state_key(state: str) -> str:
     return "login-state-" + hashlib.sha256(state.encode()).hexdigest()
 
