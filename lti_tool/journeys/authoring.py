@@ -285,10 +285,18 @@ def publish_problems(version: JourneyVersion) -> list[str]:
 def copy_journey(
     session: Session, source: Journey, organization_id: int, slug: str | None = None
 ) -> Journey:
-    """Copy a shared journey (or one's own) into the organisation as a new private draft."""
-    if source.organization_id != organization_id and source.visibility != Visibility.SHARED:
+    """Copy a shared journey (or one's own) into the organisation as a new private draft.
+
+    Another organisation's journey is copied from its latest published version only: its drafts
+    are its authors' work in progress, never the library's.
+    """
+    own = source.organization_id == organization_id
+    if not own and source.visibility != Visibility.SHARED:
         raise JourneyNotFoundError("journey_not_found", _l("That journey does not exist."))
-    origin = latest_published(session, source) or current_draft(session, source)
+    published = latest_published(session, source)
+    if not own and published is None:
+        raise JourneyNotFoundError("journey_not_found", _l("That journey does not exist."))
+    origin = published or current_draft(session, source)
     if origin is None:
         raise JourneyError("no_version", _l("The journey has no content yet."))
     document = document_of(load_version(session, origin.id))

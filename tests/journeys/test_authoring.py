@@ -7,7 +7,7 @@ from flask import Flask
 
 from lti_tool.db import get_database
 from lti_tool.journeys import authoring
-from lti_tool.journeys.errors import JourneyConflictError, JourneyError
+from lti_tool.journeys.errors import JourneyConflictError, JourneyError, JourneyNotFoundError
 from lti_tool.journeys.models import Journey, VersionStatus
 from lti_tool.lti.models import Registration
 from lti_tool.tenancy.services import add_organization
@@ -88,6 +88,36 @@ def test_a_shared_journey_can_be_copied_by_another_organisation(
         assert copy.organization_id == other.id
         draft = authoring.current_draft(session, copy)
         assert draft is not None and draft.title == sample_document().title
+
+
+def test_copy_journey_refuses_another_organisations_unpublished_draft(
+    app: Flask, registration: Registration
+) -> None:
+    with get_database(app).session() as session:
+        other = add_organization(session, "org-b", "Organisation B")
+        draft_only = authoring.create_journey(session, other.id, sample_document(shared=True))
+        with pytest.raises(JourneyNotFoundError):
+            authoring.copy_journey(session, draft_only, registration.organization_id)
+        session.rollback()
+        assert (
+            authoring.journey_by_slug(session, registration.organization_id, draft_only.slug)
+            is None
+        )
+
+
+def test_copy_journey_takes_another_organisations_published_version_not_its_draft(
+    app: Flask, registration: Registration
+) -> None:
+    with get_database(app).session() as session:
+        other = add_organization(session, "org-b", "Organisation B")
+        source = authoring.create_journey(session, other.id, sample_document(shared=True))
+        authoring.publish(session, source)
+        draft = authoring.ensure_draft(session, source)
+        draft.title = "B's unpublished edit"
+        session.commit()
+        copy = authoring.copy_journey(session, source, registration.organization_id)
+        copied = authoring.current_draft(session, copy)
+        assert copied is not None and copied.title == sample_document().title
 
 
 def test_a_step_without_text_blocks_publishing(app: Flask, registration: Registration) -> None:

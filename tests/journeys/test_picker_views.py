@@ -173,6 +173,23 @@ def test_a_library_journey_is_copied_into_the_organisation_when_chosen(
     assert item["custom"] == {"journey": "digital-kompetens"}
 
 
+def test_picker_refuses_another_organisations_unpublished_journey(
+    app: Flask, client: FlaskClient, launcher: Launcher, registration: Registration
+) -> None:
+    with get_database(app).session() as session:
+        other = add_organization(session, "org-b", "Organisation B")
+        draft_only = authoring.create_journey(session, other.id, sample_document(shared=True))
+        draft_id = draft_only.id
+    token = _dl_launch(launcher)
+    answer = client.post("/lti/deep-linking", data={"lt": token, "journey": str(draft_id)})
+    assert answer.status_code == 404
+    with get_database(app).session() as session:
+        assert (
+            authoring.journey_by_slug(session, registration.organization_id, "digital-kompetens")
+            is None
+        )
+
+
 def test_a_platform_that_takes_no_links_is_refused_at_launch(
     launcher: Launcher, published_journey: Journey
 ) -> None:
