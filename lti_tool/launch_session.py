@@ -28,7 +28,15 @@ def _token_from_request() -> str | None:
     if header.startswith("Bearer "):
         return header[7:].strip() or None
     token = request.form.get(PARAM) if request.method == "POST" else None
-    return token or request.args.get(PARAM) or request.cookies.get(COOKIE)
+    token = token or request.args.get(PARAM)
+    if token:
+        return token
+    # The cookie alone never speaks for a request another site started (a link, an image, a
+    # frame): with SameSite=None the browser would send it, and a GET opens and completes steps.
+    # The tool's own pages carry the token themselves, and so does the launch's redirect.
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        return None
+    return request.cookies.get(COOKIE)
 
 
 def current_identity() -> LaunchIdentity | None:
@@ -112,6 +120,10 @@ def leave_token_out_of_redirect(response: Response) -> Response:
     """
     cookie = request.cookies.get(COOKIE)
     location = response.headers.get("Location")
+    # A redirect continues its request's chain, which another site may have started (the
+    # launch): the next request is then cross-site too, and the cookie alone does not count.
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        return response
     if location and cookie:
         response.headers["Location"] = _without_token(location, cookie)
     return response

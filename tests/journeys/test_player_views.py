@@ -286,3 +286,45 @@ def test_quiz_form_sent_again_with_other_answers_is_refused_without_an_attempt(
     assert damaged.status_code == 400
     with get_database(app).session() as session:
         assert session.scalars(select(StepProgress.attempts)).one() == 1
+
+
+def test_step_opened_from_another_site_with_the_cookie_alone_is_refused_and_not_recorded(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    launch_token(launcher)  # the launch leaves the session cookie in this browser
+    step = "/journeys/digital-kompetens/steps/step-read"
+    for site in ("cross-site", "same-site"):
+        refused = client.get(step, headers={"Sec-Fetch-Site": site})
+        assert refused.status_code == 401
+    with get_database(app).session() as session:
+        assert session.scalar(select(func.count()).select_from(StepProgress)) == 0
+    assert client.get(step, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+
+
+def test_step_opened_from_another_site_with_its_token_in_the_url_is_served(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    # The launch's own redirect chain starts on the platform's site and carries the token.
+    token = launch_token(launcher)
+    response = client.get(
+        "/journeys/digital-kompetens/steps/step-read",
+        query_string={"lt": token},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 200
+
+
+def test_landing_redirect_keeps_the_token_when_another_site_started_the_chain(
+    client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    # After a launch the chain began on the platform's site, so the next request is cross-site
+    # too and the cookie alone will not count: the redirect must carry the token.
+    token = launch_token(launcher)
+    chained = client.get(
+        "/home", query_string={"lt": token}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert chained.status_code == 303
+    assert f"lt={token}" in chained.headers["Location"]
+    own = client.get("/home", query_string={"lt": token}, headers={"Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 303
+    assert "lt=" not in own.headers["Location"]
