@@ -13,7 +13,7 @@ from xapi.lrs.auth import Authenticator
 from xapi.lrs.context import ROUTES, LrsConfig, LrsContext
 from xapi.lrs.errors import BadRequestError, NotFoundError, XapiError
 from xapi.lrs.request import build_request
-from xapi.lrs.versions import HEADER, SUPPORTED, is_v2, negotiate
+from xapi.lrs.versions import HEADER, about_versions, is_v2, negotiate
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,9 @@ def create_blueprint() -> Blueprint:
 
     @bp.route("/about", methods=["GET", "HEAD"])
     def about() -> Response:
-        return json_response({"version": list(SUPPORTED), "extensions": {}})
+        return json_response(
+            {"version": about_versions(request.headers.get(HEADER)), "extensions": {}}
+        )
 
     @bp.route("/<path:resource>", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
     def dispatch(resource: str) -> Response:

@@ -21,8 +21,8 @@ from xapi.lrs.multipart import Part, build_multipart, hash_matches, parse_multip
 from xapi.lrs.signatures import verify_signature
 from xapi.lrs.sql import dumps
 from xapi.lrs.statement_formats import apply_format
+from xapi.lrs.statement_params import StatementQuery
 from xapi.lrs.statement_queries import (
-    StatementQuery,
     get_statement,
     iter_attachment_hashes,
     load_attachments,
@@ -327,9 +327,8 @@ def get_statements(ctx: LrsContext) -> Response:
         return response
 
     if "more" in params:
-        if len(params) > 1:
-            raise BadRequestError("The 'more' parameter cannot be combined with other parameters.")
-        query = StatementQuery.from_more(params["more"])
+        repeated = {k: v for k, v in params.items() if k != "more"}
+        query = StatementQuery.from_more(params["more"], repeated)
     else:
         query = StatementQuery.parse(params)
     result = query_statements(

@@ -26,3 +26,16 @@ def negotiate(requested: str | None) -> str:
 
 def is_v2(version: str) -> bool:
     return version.startswith("2.")
+
+
+def about_versions(requested: str | None) -> list[str]:
+    """The versions the About resource lists to a client that declared ``requested``.
+
+    xAPI 1.0.3 allows only "0.9", "0.95" and "1.0.x" in the list, and 1.0.x clients (the tincan
+    package) refuse an About answer with any other value: a request that declares 1.0.x is
+    answered by 1.0.3's rule. Without a header (About must not require one) or with 2.0.x, the
+    list has every version.
+    """
+    if requested is not None and requested.strip().startswith("1."):
+        return [v for v in SUPPORTED if v.startswith("1.")]
+    return list(SUPPORTED)

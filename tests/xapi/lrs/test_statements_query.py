@@ -13,6 +13,7 @@ from tests.xapi.lrs.conftest import LrsClient, make_lrs_client
 from tests.xapi.lrs.statement_samples import (
     ACTOR,
     OTHER_ACTOR,
+    VERB,
     error_message,
     get_one,
     ids_of,
@@ -132,6 +133,26 @@ def test_since_is_exclusive_and_until_inclusive(lrs: LrsClient) -> None:
     assert ids_of(query(lrs, until=stored)) == [first]
 
 
+def test_since_and_until_accept_a_space_between_date_and_time(lrs: LrsClient) -> None:
+    # Python clients (tincan) send str(datetime): "2026-01-01 10:00:00.123000+00:00".
+    [first] = post(lrs, statement())
+    stored = get_one(lrs, first)["stored"].replace("T", " ").replace("Z", "+00:00")
+    time.sleep(0.01)
+    [second] = post(lrs, statement())
+    assert ids_of(query(lrs, since=stored)) == [second]
+    assert ids_of(query(lrs, until=stored)) == [first]
+
+
+@pytest.mark.parametrize("value", ["True", "TRUE"])
+def test_boolean_parameters_accept_any_letter_case(lrs: LrsClient, value: str) -> None:
+    ids = [post(lrs, statement())[0] for _ in range(2)]
+    assert ids_of(query(lrs, ascending=value)) == ids
+    assert (
+        ids_of(query(lrs, ascending=value.replace("TRUE", "FALSE").replace("True", "False")))
+        == ids[::-1]
+    )
+
+
 def test_statement_refs_follow_filters_recursively(lrs: LrsClient) -> None:
     verb = "http://example.com/verbs/c-" + new_id()
     [target] = post(lrs, statement(verb={"id": verb}))
@@ -175,6 +196,34 @@ def test_ascending_more_pages(lrs: LrsClient) -> None:
     assert ids_of(page) == ids[:2]
     rest = lrs.client.get(page["more"], headers=lrs.headers()).get_json()
     assert ids_of(rest) == ids[2:]
+
+
+def test_more_with_the_original_parameters_repeated_is_answered(lrs: LrsClient) -> None:
+    # Ralph's LRS reader sends the first request's parameters again beside ``more``.
+    verb = VERB["id"]
+    ids = [post(lrs, statement())[0] for _ in range(3)]
+    post(lrs, statement(verb={"id": "http://example.com/verbs/other"}))
+    first = {"verb": verb, "limit": "2", "ascending": "true"}
+    page = query(lrs, **first)
+    token = page["more"].split("more=")[1]
+    rest = query(lrs, **first, more=token)
+    assert ids_of(page) + ids_of(rest) == ids
+    # The same values in another spelling, or only some of them, are the same query.
+    assert ids_of(query(lrs, more=token, ascending="True", limit="2")) == ids[2:]
+
+
+@pytest.mark.parametrize(
+    ("repeated", "name"),
+    [({"verb": "http://example.com/verbs/other"}, "verb"), ({"ascending": "false"}, "ascending")],
+)
+def test_more_with_other_parameters_is_refused(
+    lrs: LrsClient, repeated: dict[str, str], name: str
+) -> None:
+    post(lrs, [statement(), statement()])
+    token = query(lrs, verb=VERB["id"], limit="1", ascending="true")["more"].split("more=")[1]
+    response = lrs.get("statements", params={"more": token, **repeated})
+    assert response.status_code == 400
+    assert name in error_message(response)
 
 
 def test_limit_zero_means_server_maximum(lrs: LrsClient) -> None:
