@@ -43,6 +43,7 @@ def _explanations() -> dict[str, str]:
         "deployment_pending": _(
             "This placement of the tool is waiting for approval by an administrator."
         ),
+        "deployment_conflict": _("The tool could not record this placement. Launch it again."),
         "missing_issuer": _("The login request did not say which platform it came from."),
         "missing_login_hint": _("The login request is missing its login hint."),
         "bad_target": _("The login request points to another site."),

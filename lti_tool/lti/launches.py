@@ -33,7 +33,12 @@ from lti_tool.lti.runtime import LtiRuntime
 from lti_tool.lti.session_token import LaunchIdentity
 from lti_tool.recording import get_recording
 from lti_tool.tenancy.models import AuditEvent
-from lti_tool.tenancy.provisioning import Provisioned, provision_launch
+from lti_tool.tenancy.provisioning import (
+    MAX_DEPLOYMENT_ID,
+    STORED_IDENTIFIERS,
+    Provisioned,
+    provision_launch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +256,9 @@ _CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_claims(claims: dict[str, Any]) -> None:
-    """Refuse a launch whose claims hold a control character in any name or text."""
+    """Refuse a launch whose claims hold a control character in any name or text, or an
+    identifier longer than the tool stores (cut, it would name another row, or none)."""
+    _check_lengths(claims)
     pending: list[tuple[str, object]] = [("", claims)]
     while pending:
         path, value = pending.pop()
@@ -273,6 +280,24 @@ def check_claims(claims: dict[str, Any]) -> None:
                 pending.append((f"{path}.{name}" if path else name, item))
         elif isinstance(value, list):
             pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+
+
+def _check_lengths(claims: dict[str, Any]) -> None:
+    limits: list[tuple[str, object, int]] = [
+        ("deployment_id", str(claims.get(CLAIM + "deployment_id", "")), MAX_DEPLOYMENT_ID)
+    ]
+    for path, limit in STORED_IDENTIFIERS.items():
+        parent, _, name = path.rpartition(".")
+        holder = claims.get(CLAIM + parent) if parent else claims
+        if isinstance(holder, dict):
+            limits.append((path, holder.get(name), limit))
+    for path, value, limit in limits:
+        if isinstance(value, str) and len(value.strip()) > limit:
+            raise LaunchError(
+                "invalid_message",
+                f"The launch's claim {path!r} is longer than {limit} characters "
+                f"({len(value)}); the tool cannot store it.",
+            )
 
 
 def _locale(value: object) -> str | None:
@@ -297,9 +322,17 @@ def _claim_first_deployment(session: Session, registration_id: int) -> bool:
 
 
 def _check_deployment(
-    session: Session, cache: RegistrationCache, registration: RegistrationInfo, deployment_id: str
+    session: Session,
+    cache: RegistrationCache,
+    registration: RegistrationInfo,
+    deployment_id: str,
+    retry: bool = True,
 ) -> DeploymentInfo:
-    """The active deployment, or record an unknown one (pending unless auto-approved) and refuse."""
+    """The active deployment, or record an unknown one (pending unless auto-approved) and refuse.
+
+    ``check_claims`` has refused a deployment id longer than the column, so the row is stored and
+    looked up with the same value.
+    """
     cached = cache.active_deployment(registration.id, deployment_id)
     if cached is not None:
         return cached
@@ -315,7 +348,7 @@ def _check_deployment(
         )
         deployment = Deployment(
             registration_id=registration.id,
-            deployment_id=deployment_id[:255],
+            deployment_id=deployment_id,
             status=DeploymentStatus.ACTIVE if auto else DeploymentStatus.PENDING,
             approved_at=utcnow() if auto else None,
         )
@@ -324,16 +357,23 @@ def _check_deployment(
             AuditEvent(
                 organization_id=registration.organization_id,
                 kind="deployment.seen",
-                detail=f"registration={registration.id} deployment={deployment_id[:255]} "
+                detail=f"registration={registration.id} deployment={deployment_id} "
                 f"status={deployment.status.value}",
             )
         )
         try:
             session.commit()
         except IntegrityError:
-            # Another worker recorded it at the same moment: use theirs.
+            # Another worker recorded it at the same moment: use theirs (once; a second
+            # conflict means the row cannot be found with this id, and asking again would not).
             session.rollback()
-            return _check_deployment(session, cache, registration, deployment_id)
+            if not retry:
+                raise LaunchError(
+                    "deployment_conflict",
+                    "The platform's deployment could not be recorded; launch again.",
+                    status=409,
+                ) from None
+            return _check_deployment(session, cache, registration, deployment_id, retry=False)
         log.info(
             "new deployment %s on registration %s recorded as %s",
             deployment_id,

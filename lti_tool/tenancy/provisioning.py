@@ -25,6 +25,10 @@ from lti_tool.tenancy.models import Context, Membership, Person, ResourceLink, U
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 MAX_TEXT = 500
+MAX_DEPLOYMENT_ID = 255
+# Claims that name a row (or reach a person), by their path under the LTI claim prefix, and their
+# columns' lengths: a launch whose value is longer is refused, never stored cut.
+STORED_IDENTIFIERS = {"sub": 255, "email": 320, "context.id": 255, "resource_link.id": 255}
 
 
 @dataclass(frozen=True)

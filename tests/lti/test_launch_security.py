@@ -599,3 +599,38 @@ def test_launch_with_a_control_character_in_a_claim_is_refused(
 ) -> None:
     response = launcher.launch(**overrides)
     assert_refused(response, 400, "invalid_message", "control character")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "claim"),
+    [
+        ({"deployment_id": "d" * 256}, "deployment_id"),
+        ({"sub": "u" * 256}, "sub"),
+        ({"context": {"id": "c" * 256, "title": "Kurs"}}, "context.id"),
+        ({"resource_link": {"id": "l" * 256}}, "resource_link.id"),
+        ({"email": "m" * 310 + "@example.test"}, "email"),
+    ],
+    ids=["deployment", "sub", "context id", "resource link id", "email"],
+)
+def test_launch_with_an_identifier_too_long_to_store_is_refused(
+    launcher: Launcher, overrides: dict[str, Any], claim: str
+) -> None:
+    for _ in range(2):
+        response = launcher.launch(**overrides)
+        assert_refused(response, 400, "invalid_message", f"'{claim}'")
+        assert "longer than" in html.unescape(response.get_data(as_text=True))
+
+
+def test_launch_with_the_longest_storable_deployment_id_is_recorded_once(
+    launcher: Launcher, app: Flask, registration: Registration
+) -> None:
+    deployment_id = "d" * 255
+    for _ in range(2):
+        assert_refused(
+            launcher.launch(deployment_id=deployment_id), 403, "deployment_pending", "approval"
+        )
+    with get_database(app).session() as session:
+        rows = session.scalars(
+            select(Deployment).where(Deployment.registration_id == registration.id)
+        ).all()
+    assert [d.deployment_id for d in rows].count(deployment_id) == 1
