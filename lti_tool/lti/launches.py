@@ -37,6 +37,7 @@ from lti_tool.tenancy.provisioning import (
     MAX_DEPLOYMENT_ID,
     STORED_IDENTIFIERS,
     Provisioned,
+    journey_slug,
     provision_launch,
 )
 
@@ -238,7 +239,7 @@ def complete_launch(
         roles=tuple(roles),
         launch_id=validated.launch_id,
         locale=_locale(presentation.get("locale") if isinstance(presentation, dict) else None),
-        journey_slug=journey or (custom.get("journey") if isinstance(custom, dict) else None),
+        journey_slug=journey or (journey_slug(custom) if isinstance(custom, dict) else None),
     )
     return LaunchResult(
         identity=identity,

@@ -634,3 +634,13 @@ def test_launch_with_the_longest_storable_deployment_id_is_recorded_once(
             select(Deployment).where(Deployment.registration_id == registration.id)
         ).all()
     assert [d.deployment_id for d in rows].count(deployment_id) == 1
+
+
+@pytest.mark.parametrize("journey", [{"x": 1}, ["a"], 5, "Not A Slug", "j" * 101])
+def test_launch_with_a_custom_journey_that_is_no_slug_keeps_its_pages_working(
+    launcher: Launcher, app: Flask, journey: object
+) -> None:
+    token = session_token(launcher.launch(custom={"journey": journey}))
+    assert _me(app, token)["journey"] is None
+    page = app.test_client(use_cookies=False).get(f"/home?lt={token}&lang=en")
+    assert page.status_code == 200, page.get_data(as_text=True)
