@@ -57,6 +57,37 @@ LOGIN_PARAMS = (
     "client_id",
     "lti_storage_target",
 )
+# The longest value each login parameter may have: they are stored with the login's state and
+# sent back in the redirect to the platform. Canvas's lti_message_hint is a JWT of about 1 KB,
+# Moodle's a short JSON text; identifiers have their columns' lengths.
+MAX_LOGIN_PARAM = 2048
+MAX_LOGIN_PARAMS = {
+    "iss": 500,
+    "client_id": 255,
+    "lti_deployment_id": 255,
+    "lti_message_hint": 8192,
+}
+# A value quoted in a refusal (and so in its log line) is cut to this many characters.
+MAX_QUOTED = 120
+
+
+def quoted(value: object) -> str:
+    """``repr`` of a value from a request, cut short enough for a message and a log line."""
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 1] + "…"
+
+
+def check_login_params(params: dict[str, str | None]) -> None:
+    """Refuse a login whose parameter is longer than the tool keeps, naming the parameter."""
+    for name in LOGIN_PARAMS:
+        value = params.get(name)
+        limit = MAX_LOGIN_PARAMS.get(name, MAX_LOGIN_PARAM)
+        if value is not None and len(value) > limit:
+            raise LaunchError(
+                "login_parameter_too_long",
+                f"The login request's {name!r} parameter is longer than {limit} characters "
+                f"({len(value)}).",
+            )
 
 
 @dataclass(frozen=True)
@@ -84,6 +115,7 @@ def handle_login(
     registration_id: int | None = None,
 ) -> LoginRedirect:
     """Validate a third-party initiated login; the platform auth URL to go to, and the state."""
+    check_login_params(params)
     issuer = params.get("iss")
     if not issuer:
         raise LaunchError("missing_issuer", "The login request has no 'iss' parameter.")
@@ -108,15 +140,15 @@ def handle_login(
         )
         raise LaunchError(
             "unknown_registration",
-            f"No platform is registered with issuer {issuer!r} and client id "
-            f"{params.get('client_id')!r}.{hint}",
+            f"No platform is registered with issuer {quoted(issuer)} and client id "
+            f"{quoted(params.get('client_id'))}.{hint}",
             status=403,
         )
     target = params.get("target_link_uri")
     if target and urlsplit(target).netloc != urlsplit(runtime.settings.base_url).netloc:
         raise LaunchError(
             "bad_target",
-            f"The target_link_uri {target!r} is not an address of this tool "
+            f"The target_link_uri {quoted(target)} is not an address of this tool "
             f"({runtime.settings.base_url}).",
         )
     return build_login_redirect(

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from lti_tool.db import get_database
-from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
+from lti_tool.lti.models import Deployment, DeploymentStatus, LaunchState, Registration
 from lti_tool.tenancy.models import Membership, Person
 from tests.conftest import TOOL_URL, Launcher, session_token
 from tests.support.platform import LIS, PlatformKey, TestPlatform
@@ -644,3 +644,48 @@ def test_launch_with_a_custom_journey_that_is_no_slug_keeps_its_pages_working(
     assert _me(app, token)["journey"] is None
     page = app.test_client(use_cookies=False).get(f"/home?lt={token}&lang=en")
     assert page.status_code == 200, page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("login_hint", 400_000),
+        ("lti_message_hint", 400_000),
+        ("iss", 450_000),
+        ("client_id", 3_000),
+        ("target_link_uri", 3_000),
+        ("lti_deployment_id", 3_000),
+    ],
+)
+def test_login_with_a_parameter_over_its_limit_is_refused_naming_it(
+    launcher: Launcher, app: Flask, caplog: pytest.LogCaptureFixture, name: str, size: int
+) -> None:
+    caplog.set_level("INFO")
+    data = {
+        "iss": launcher.platform.issuer,
+        "login_hint": "hint-1",
+        "target_link_uri": TOOL_URL + "/lti/launch",
+        "client_id": launcher.platform.client_id,
+        "lti_deployment_id": launcher.platform.deployment_id,
+        name: "x" * size,
+    }
+    response = launcher.client.post("/lti/login", data=data)
+    assert_refused(response, 400, "login_parameter_too_long", f"'{name}'")
+    assert len(response.get_data()) < 20_000
+    assert max(len(r.getMessage()) for r in caplog.records) < 2_000
+    with get_database(app).session() as session:
+        assert session.scalars(select(LaunchState)).first() is None
+
+
+def test_login_with_an_unknown_issuer_quotes_it_shortened(
+    launcher: Launcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    issuer = "https://unknown.example.test/" + "x" * 400
+    response = launcher.client.post("/lti/login", data={"iss": issuer, "login_hint": "h"})
+    assert_refused(response, 403, "unknown_registration", "https://unknown.example.test/")
+    assert issuer not in response.get_data(as_text=True)
+    assert all(issuer not in r.getMessage() for r in caplog.records)
+
+
+def test_login_with_a_canvas_sized_message_hint_is_accepted(launcher: Launcher) -> None:
+    launcher.login(lti_message_hint="eyJ" + "a" * 1_500)
