@@ -8,7 +8,8 @@ import hmac
 import html
 import json
 import time
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -18,9 +19,14 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from jwt import api_jws
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from lti_tool.db import get_database
+from lti_tool.lti import launches
+from lti_tool.lti.adapter import RegistrationInfo
+from lti_tool.lti.errors import LaunchError
 from lti_tool.lti.models import Deployment, DeploymentStatus, LaunchState, Registration
 from lti_tool.tenancy.models import Membership, Person
 from tests.conftest import TOOL_URL, Launcher, session_token
@@ -689,3 +695,40 @@ def test_login_with_an_unknown_issuer_quotes_it_shortened(
 
 def test_login_with_a_canvas_sized_message_hint_is_accepted(launcher: Launcher) -> None:
     launcher.login(lti_message_hint="eyJ" + "a" * 1_500)
+
+
+class _ConflictingSession:
+    """A session whose deployment lookup never finds the row its insert conflicts with."""
+
+    def __init__(self) -> None:
+        self.commits = 0
+
+    def scalars(self, statement: object) -> Any:
+        return SimpleNamespace(first=lambda: None)
+
+    def execute(self, statement: object) -> Any:
+        return SimpleNamespace(rowcount=0)
+
+    def add(self, row: object) -> None:
+        pass
+
+    def commit(self) -> None:
+        self.commits += 1
+        raise IntegrityError("INSERT", {}, Exception("unique"))
+
+    def rollback(self) -> None:
+        pass
+
+
+def test_check_deployment_retries_a_conflicting_insert_once(app: Flask) -> None:
+    session = _ConflictingSession()
+    registration = SimpleNamespace(id=1, organization_id=1, auto_approve_deployments=False)
+    with app.app_context(), pytest.raises(LaunchError) as refused:
+        launches._check_deployment(
+            cast(Session, session),
+            launches.registration_cache(),
+            cast(RegistrationInfo, registration),
+            "dep-1",
+        )
+    assert session.commits == 2
+    assert refused.value.status == 409
