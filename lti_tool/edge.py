@@ -8,17 +8,13 @@ text. The LRS at ``/xapi/`` reads its own body and parameters (``xapi.lrs.reques
 
 from __future__ import annotations
 
-import re
-
 from flask import Flask, Response, request
 from flask_babel import gettext as _
 
+from lti_tool.validation import CONTROL as _CONTROL
+from lti_tool.validation import CONTROL_IN_TEXT as _CONTROL_IN_TEXT
 from lti_tool.validation import InvalidInputError
 
-# In names, paths and file names nothing below U+0020 (and no DEL) makes sense.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# In text values people type, tab and line breaks do.
-_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _OWN_INPUT = ("/xapi/",)
 
 

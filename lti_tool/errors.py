@@ -12,6 +12,8 @@ from lti_tool.journeys.errors import JourneyError
 from lti_tool.lti.errors import LaunchError, SessionTokenError
 
 log = logging.getLogger(__name__)
+# A refusal's detail is logged at most this long.
+MAX_LOGGED_DETAIL = 1000
 
 
 def _wants_json() -> bool:
@@ -42,6 +44,10 @@ def _explanations() -> dict[str, str]:
         "replayed": _("This launch has already been used."),
         "deployment_pending": _(
             "This placement of the tool is waiting for approval by an administrator."
+        ),
+        "deployment_conflict": _("The tool could not record this placement. Launch it again."),
+        "login_parameter_too_long": _(
+            "The login request holds a value longer than the tool accepts."
         ),
         "missing_issuer": _("The login request did not say which platform it came from."),
         "missing_login_hint": _("The login request is missing its login hint."),
@@ -92,7 +98,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(LaunchError)
     def _launch_error(exc: LaunchError) -> Response:
         # No address or claim of the person: the code and the tool's own sentence say enough.
-        log.warning("launch refused: %s (%s)", exc.code, exc.detail)
+        # The detail quotes request values cut short; its length is bounded here as well.
+        detail = (
+            exc.detail
+            if len(exc.detail) <= MAX_LOGGED_DETAIL
+            else exc.detail[:MAX_LOGGED_DETAIL] + "…"
+        )
+        log.warning("launch refused: %s (%s)", exc.code, detail)
         return _error_response(exc.status, exc.code, exc.detail)
 
     @app.errorhandler(SessionTokenError)

@@ -36,6 +36,21 @@ def strict_decimal(text: str | None, minimum: float, maximum: float) -> float | 
     return value if minimum <= value <= maximum else None
 
 
+# Control characters: nothing below U+0020 (and no DEL) belongs in a name, an identifier, a URL
+# or a path; in text people type, tabs and line breaks do. PostgreSQL text cannot hold NUL.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_no_control(value: str, what: str) -> str:
+    """``value`` unless it holds a control character (such as NUL)."""
+    if CONTROL.search(value):
+        raise InvalidInputError(
+            f"{what} {value!r} contains a control character (such as NUL), which is not allowed."
+        )
+    return value
+
+
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
@@ -49,6 +64,7 @@ def check_slug(slug: str, what: str = "slug") -> str:
 
 
 def check_url(url: str, what: str, require_https: bool = False) -> str:
+    check_no_control(url, what)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidInputError(f"{what} {url!r} is not an absolute http(s) URL.")
@@ -63,4 +79,4 @@ def check_text(value: str, what: str, limit: int) -> str:
         raise InvalidInputError(f"{what} must not be empty.")
     if len(value) > limit:
         raise InvalidInputError(f"{what} is longer than {limit} characters.")
-    return value
+    return check_no_control(value, what)

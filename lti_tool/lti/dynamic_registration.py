@@ -39,7 +39,7 @@ from lti_tool.lti.tool_registration import (
     client_registration,
 )
 from lti_tool.tenancy.models import Organization
-from lti_tool.validation import InvalidInputError
+from lti_tool.validation import CONTROL, InvalidInputError, check_text
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,12 @@ def _check_url(url: Any, what: str, require_https: bool) -> str:
             f"The platform's configuration has no usable {what}.",
             400,
         )
+    if CONTROL.search(url):
+        raise RegistrationError(
+            "platform_configuration_invalid",
+            f"The platform's {what} {url!r} contains a control character (such as NUL).",
+            400,
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise RegistrationError(
@@ -176,11 +182,7 @@ def fetch_configuration(
         registration_endpoint=_check_url(
             document.get("registration_endpoint"), "registration_endpoint", require_https
         ),
-        authorization_server=(
-            document["authorization_server"]
-            if isinstance(document.get("authorization_server"), str)
-            else None
-        ),
+        authorization_server=_audience(document.get("authorization_server")),
         scopes_supported=_strings(document.get("scopes_supported")),
         product_family_code=str(lti.get("product_family_code") or "")[:100],
         messages_supported=tuple(
@@ -190,6 +192,15 @@ def fetch_configuration(
         ),
         variables=_strings(lti.get("variables")),
     )
+
+
+def _audience(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return check_text(value, "The platform's authorization_server", 1000)
+    except InvalidInputError as exc:
+        raise RegistrationError("platform_configuration_invalid", str(exc), 400) from exc
 
 
 def _unreachable(url: str) -> RegistrationError:
@@ -296,8 +307,10 @@ def register_client(
     tool = answer.get(TOOL_CONFIGURATION)
     deployment = tool.get("deployment_id") if isinstance(tool, dict) else None
     return PlatformAnswer(
-        client_id=client_id[:255],
-        deployment_id=str(deployment)[:255] if isinstance(deployment, str | int) else None,
+        # Checked (control characters, length) where they are stored, never cut: a client id
+        # cut short would match none of the platform's launches.
+        client_id=client_id,
+        deployment_id=str(deployment) if isinstance(deployment, str | int) else None,
     )
 
 

@@ -33,7 +33,13 @@ from lti_tool.lti.runtime import LtiRuntime
 from lti_tool.lti.session_token import LaunchIdentity
 from lti_tool.recording import get_recording
 from lti_tool.tenancy.models import AuditEvent
-from lti_tool.tenancy.provisioning import Provisioned, provision_launch
+from lti_tool.tenancy.provisioning import (
+    MAX_DEPLOYMENT_ID,
+    STORED_IDENTIFIERS,
+    Provisioned,
+    journey_slug,
+    provision_launch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,37 @@ LOGIN_PARAMS = (
     "client_id",
     "lti_storage_target",
 )
+# The longest value each login parameter may have: they are stored with the login's state and
+# sent back in the redirect to the platform. Canvas's lti_message_hint is a JWT of about 1 KB,
+# Moodle's a short JSON text; identifiers have their columns' lengths.
+MAX_LOGIN_PARAM = 2048
+MAX_LOGIN_PARAMS = {
+    "iss": 500,
+    "client_id": 255,
+    "lti_deployment_id": 255,
+    "lti_message_hint": 8192,
+}
+# A value quoted in a refusal (and so in its log line) is cut to this many characters.
+MAX_QUOTED = 120
+
+
+def quoted(value: object) -> str:
+    """``repr`` of a value from a request, cut short enough for a message and a log line."""
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 1] + "…"
+
+
+def check_login_params(params: dict[str, str | None]) -> None:
+    """Refuse a login whose parameter is longer than the tool keeps, naming the parameter."""
+    for name in LOGIN_PARAMS:
+        value = params.get(name)
+        limit = MAX_LOGIN_PARAMS.get(name, MAX_LOGIN_PARAM)
+        if value is not None and len(value) > limit:
+            raise LaunchError(
+                "login_parameter_too_long",
+                f"The login request's {name!r} parameter is longer than {limit} characters "
+                f"({len(value)}).",
+            )
 
 
 @dataclass(frozen=True)
@@ -78,6 +115,7 @@ def handle_login(
     registration_id: int | None = None,
 ) -> LoginRedirect:
     """Validate a third-party initiated login; the platform auth URL to go to, and the state."""
+    check_login_params(params)
     issuer = params.get("iss")
     if not issuer:
         raise LaunchError("missing_issuer", "The login request has no 'iss' parameter.")
@@ -102,15 +140,15 @@ def handle_login(
         )
         raise LaunchError(
             "unknown_registration",
-            f"No platform is registered with issuer {issuer!r} and client id "
-            f"{params.get('client_id')!r}.{hint}",
+            f"No platform is registered with issuer {quoted(issuer)} and client id "
+            f"{quoted(params.get('client_id'))}.{hint}",
             status=403,
         )
     target = params.get("target_link_uri")
     if target and urlsplit(target).netloc != urlsplit(runtime.settings.base_url).netloc:
         raise LaunchError(
             "bad_target",
-            f"The target_link_uri {target!r} is not an address of this tool "
+            f"The target_link_uri {quoted(target)} is not an address of this tool "
             f"({runtime.settings.base_url}).",
         )
     return build_login_redirect(
@@ -233,7 +271,7 @@ def complete_launch(
         roles=tuple(roles),
         launch_id=validated.launch_id,
         locale=_locale(presentation.get("locale") if isinstance(presentation, dict) else None),
-        journey_slug=journey or (custom.get("journey") if isinstance(custom, dict) else None),
+        journey_slug=journey or (journey_slug(custom) if isinstance(custom, dict) else None),
     )
     return LaunchResult(
         identity=identity,
@@ -251,7 +289,9 @@ _CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_claims(claims: dict[str, Any]) -> None:
-    """Refuse a launch whose claims hold a control character in any name or text."""
+    """Refuse a launch whose claims hold a control character in any name or text, or an
+    identifier longer than the tool stores (cut, it would name another row, or none)."""
+    _check_lengths(claims)
     pending: list[tuple[str, object]] = [("", claims)]
     while pending:
         path, value = pending.pop()
@@ -273,6 +313,24 @@ def check_claims(claims: dict[str, Any]) -> None:
                 pending.append((f"{path}.{name}" if path else name, item))
         elif isinstance(value, list):
             pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+
+
+def _check_lengths(claims: dict[str, Any]) -> None:
+    limits: list[tuple[str, object, int]] = [
+        ("deployment_id", str(claims.get(CLAIM + "deployment_id", "")), MAX_DEPLOYMENT_ID)
+    ]
+    for path, limit in STORED_IDENTIFIERS.items():
+        parent, _, name = path.rpartition(".")
+        holder = claims.get(CLAIM + parent) if parent else claims
+        if isinstance(holder, dict):
+            limits.append((path, holder.get(name), limit))
+    for path, value, limit in limits:
+        if isinstance(value, str) and len(value.strip()) > limit:
+            raise LaunchError(
+                "invalid_message",
+                f"The launch's claim {path!r} is longer than {limit} characters "
+                f"({len(value)}); the tool cannot store it.",
+            )
 
 
 def _locale(value: object) -> str | None:
@@ -297,9 +355,17 @@ def _claim_first_deployment(session: Session, registration_id: int) -> bool:
 
 
 def _check_deployment(
-    session: Session, cache: RegistrationCache, registration: RegistrationInfo, deployment_id: str
+    session: Session,
+    cache: RegistrationCache,
+    registration: RegistrationInfo,
+    deployment_id: str,
+    retry: bool = True,
 ) -> DeploymentInfo:
-    """The active deployment, or record an unknown one (pending unless auto-approved) and refuse."""
+    """The active deployment, or record an unknown one (pending unless auto-approved) and refuse.
+
+    ``check_claims`` has refused a deployment id longer than the column, so the row is stored and
+    looked up with the same value.
+    """
     cached = cache.active_deployment(registration.id, deployment_id)
     if cached is not None:
         return cached
@@ -315,7 +381,7 @@ def _check_deployment(
         )
         deployment = Deployment(
             registration_id=registration.id,
-            deployment_id=deployment_id[:255],
+            deployment_id=deployment_id,
             status=DeploymentStatus.ACTIVE if auto else DeploymentStatus.PENDING,
             approved_at=utcnow() if auto else None,
         )
@@ -324,16 +390,23 @@ def _check_deployment(
             AuditEvent(
                 organization_id=registration.organization_id,
                 kind="deployment.seen",
-                detail=f"registration={registration.id} deployment={deployment_id[:255]} "
+                detail=f"registration={registration.id} deployment={deployment_id} "
                 f"status={deployment.status.value}",
             )
         )
         try:
             session.commit()
         except IntegrityError:
-            # Another worker recorded it at the same moment: use theirs.
+            # Another worker recorded it at the same moment: use theirs (once; a second
+            # conflict means the row cannot be found with this id, and asking again would not).
             session.rollback()
-            return _check_deployment(session, cache, registration, deployment_id)
+            if not retry:
+                raise LaunchError(
+                    "deployment_conflict",
+                    "The platform's deployment could not be recorded; launch again.",
+                    status=409,
+                ) from None
+            return _check_deployment(session, cache, registration, deployment_id, retry=False)
         log.info(
             "new deployment %s on registration %s recorded as %s",
             deployment_id,

@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 MAX_JWKS_BYTES = 256 * 1024
 # A token with a made-up kid must not let anyone make us hammer a platform.
 MIN_REFETCH_INTERVAL_SECONDS = 2.0
+# Locks of key-set URLs kept at once; the least recently used beyond these are dropped (at worst
+# a dropped URL is fetched twice at the same moment).
+MAX_KEYSET_LOCKS = 1024
 
 
 @dataclass
@@ -45,7 +49,10 @@ class PlatformKeyCache:
         self._timeout = timeout_seconds
         self._policy = policy or OutboundPolicy()
         self._entries: dict[str, _Entry] = {}
+        # Guards the dicts only, never held during a fetch: one slow platform must not stall the
+        # key fetches of the others. Fetches of one key set wait for each other.
         self._lock = threading.Lock()
+        self._keyset_locks: OrderedDict[str, threading.Lock] = OrderedDict()
         self.fetch_count = 0
 
     def get_key(self, keyset_url: str, kid: str, alg: str) -> PyJWK:
@@ -57,7 +64,7 @@ class PlatformKeyCache:
             or now - entry.fetched_at > self._ttl
             or (kid not in entry.keys and now - entry.fetched_at >= MIN_REFETCH_INTERVAL_SECONDS)
         ):
-            entry = self._fetch(keyset_url)
+            entry = self._fetch(keyset_url, entry)
         parsed = entry.parsed.get((kid, alg))
         if parsed is not None:
             return parsed
@@ -94,7 +101,23 @@ class PlatformKeyCache:
             else:
                 self._entries.pop(keyset_url, None)
 
-    def _fetch(self, keyset_url: str) -> _Entry:
+    def _keyset_lock(self, keyset_url: str) -> threading.Lock:
+        with self._lock:
+            lock = self._keyset_locks.pop(keyset_url, None) or threading.Lock()
+            self._keyset_locks[keyset_url] = lock
+            while len(self._keyset_locks) > MAX_KEYSET_LOCKS:
+                self._keyset_locks.popitem(last=False)
+            return lock
+
+    def _fetch(self, keyset_url: str, seen: _Entry | None) -> _Entry:
+        with self._keyset_lock(keyset_url):
+            current = self._entries.get(keyset_url)
+            if current is not None and current is not seen:
+                # Fetched (or primed) by another request while this one waited.
+                return current
+            return self._fetch_now(keyset_url)
+
+    def _fetch_now(self, keyset_url: str) -> _Entry:
         # One sentence for every failure: what went wrong (a closed port, a refused address,
         # an HTTP status) is logged, not shown, so errors do not map the tool's network.
         unreachable = LaunchError(
@@ -102,27 +125,27 @@ class PlatformKeyCache:
             f"The platform's key set at {keyset_url} could not be fetched.",
             status=502,
         )
+        try:
+            response = self._policy.request(
+                "GET",
+                keyset_url,
+                headers={"Accept": "application/json"},
+                max_bytes=MAX_JWKS_BYTES,
+                deadline_seconds=self._timeout,
+            )
+        except HttpError:
+            raise unreachable from None
+        if response.status != 200:
+            log.warning("key set %s answered HTTP %s", keyset_url, response.status)
+            raise unreachable
+        try:
+            document = json.loads(response.body)
+            keys = {k["kid"]: k for k in document["keys"] if isinstance(k, dict) and "kid" in k}
+        except (ValueError, KeyError, TypeError, RecursionError):
+            log.warning("key set %s is not a JSON Web Key Set", keyset_url)
+            raise unreachable from None
+        entry = _Entry(keys=keys, fetched_at=time.monotonic())
         with self._lock:
-            try:
-                response = self._policy.request(
-                    "GET",
-                    keyset_url,
-                    headers={"Accept": "application/json"},
-                    max_bytes=MAX_JWKS_BYTES,
-                    deadline_seconds=self._timeout,
-                )
-            except HttpError:
-                raise unreachable from None
-            if response.status != 200:
-                log.warning("key set %s answered HTTP %s", keyset_url, response.status)
-                raise unreachable
-            try:
-                document = json.loads(response.body)
-                keys = {k["kid"]: k for k in document["keys"] if isinstance(k, dict) and "kid" in k}
-            except (ValueError, KeyError, TypeError, RecursionError):
-                log.warning("key set %s is not a JSON Web Key Set", keyset_url)
-                raise unreachable from None
             self.fetch_count += 1
-            entry = _Entry(keys=keys, fetched_at=time.monotonic())
             self._entries[keyset_url] = entry
-            return entry
+        return entry

@@ -35,6 +35,8 @@ def add_registration(
         (keyset_url, "Keyset URL"),
     ):
         check_url(url, what, require_https)
+    if auth_audience:
+        auth_audience = check_text(auth_audience, "Auth audience", 1000)
     existing = session.scalars(
         select(Registration).where(
             Registration.issuer == issuer, Registration.client_id == client_id

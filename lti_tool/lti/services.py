@@ -9,6 +9,7 @@ ids share one issuer, and one organisation's token must never serve another.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import uuid
@@ -27,6 +28,8 @@ MAX_PAGES = 100
 MAX_MEMBERS = 20_000
 MAX_PAGE_BYTES = 4 * 1024 * 1024
 MAX_TOKEN_BYTES = 64 * 1024
+# An access token is kept at most this long, whatever lifetime the platform claims.
+MAX_TOKEN_LIFETIME = 24 * 3600
 NRPS_MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 
@@ -37,6 +40,16 @@ class ServiceError(Exception):
     def __init__(self, message: str, code: str = "refused") -> None:
         super().__init__(message)
         self.code = code
+
+
+def token_lifetime(expires_in: object) -> float:
+    """Seconds a token may be kept: a finite number between 120 s and a day, else an hour."""
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
+        return 3600.0
+    lifetime = float(expires_in)
+    if not math.isfinite(lifetime):
+        return float(MAX_TOKEN_LIFETIME) if lifetime == math.inf else 120.0
+    return min(max(lifetime, 120.0), float(MAX_TOKEN_LIFETIME))
 
 
 @dataclass(frozen=True)
@@ -118,12 +131,7 @@ class AccessTokens:
                 f"The platform refused an access token (HTTP {response.status}): {reason_of(body)}",
                 "token_refused",
             )
-        lifetime = body.get("expires_in", 3600)
-        expires = (
-            time.monotonic()
-            + max(float(lifetime) if isinstance(lifetime, int | float) else 3600.0, 120.0)
-            - 60
-        )
+        expires = time.monotonic() + token_lifetime(body.get("expires_in", 3600)) - 60
         with self._lock:
             self._tokens[cache_key] = (token, expires)
         return token

@@ -11,6 +11,7 @@ missing or changed, which keeps launches in one course from queueing on those ro
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -20,11 +21,18 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from lti_tool.db import Base, utcnow
+from lti_tool.journeys.content import SLUG_PATTERN
 from lti_tool.lti.adapter import DeploymentInfo, RegistrationInfo
 from lti_tool.tenancy.models import Context, Membership, Person, ResourceLink, Unit
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 MAX_TEXT = 500
+MAX_DEPLOYMENT_ID = 255
+MAX_JOURNEY_SLUG = 100
+# Claims that name a row (or reach a person), by their path under the LTI claim prefix, and their
+# columns' lengths: a launch whose value is longer is refused, never stored cut.
+STORED_IDENTIFIERS = {"sub": 255, "email": 320, "context.id": 255, "resource_link.id": 255}
+_JOURNEY_SLUG = re.compile(SLUG_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,12 @@ class Provisioned:
     resource_link: ResourceLink | None
     membership: Membership | None
     unit: Unit | None
+
+
+def journey_slug(custom: dict[str, Any]) -> str | None:
+    """The custom ``journey`` parameter if it is a journey's slug (text, at most 100 characters)."""
+    slug = _text(custom.get("journey"), MAX_JOURNEY_SLUG + 1)
+    return slug if slug is not None and _JOURNEY_SLUG.fullmatch(slug) else None
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
@@ -287,7 +301,7 @@ def _context_and_link(
     if not link_id:
         return context, None
     link_title = _text(link_claim.get("title"))
-    journey = _text(custom.get("journey"), 100)
+    journey = journey_slug(custom)
     lineitem = ags.lineitem if ags is not None else None
     if (
         link is None

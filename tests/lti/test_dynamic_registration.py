@@ -332,3 +332,46 @@ def test_dynamic_registration_refuses_a_platform_answer_nested_too_deeply() -> N
     with pytest.raises(RegistrationError) as refused:
         dynamic_registration._json_object(b"[" * 100_000, "configuration")
     assert refused.value.code == "platform_configuration_invalid"
+
+
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [
+        ({"client_id": "abc\x00def"}, "Client id"),
+        ({"client_id": "abc\x1bdef"}, "Client id"),
+        ({"registration_deployment_id": "dep\x00"}, "Deployment id"),
+        ({"client_id": "c" * 256}, "Client id"),
+        ({"registration_deployment_id": "d" * 256}, "Deployment id"),
+        ({"token_endpoint": "/token\x00x"}, "token_endpoint"),
+        ({"authorization_server": "https://lms.example.test/\x07"}, "authorization_server"),
+    ],
+    ids=[
+        "client id NUL",
+        "client id ESC",
+        "deployment NUL",
+        "long client id",
+        "long deployment",
+        "token URL NUL",
+        "audience BEL",
+    ],
+)
+def test_dynamic_registration_refuses_control_characters_and_overlong_ids(
+    app: Flask,
+    client: FlaskClient,
+    runner: FlaskCliRunner,
+    new_platform: TestPlatform,
+    answer: dict[str, str],
+    named: str,
+) -> None:
+    for name, value in answer.items():
+        if name in ("client_id", "registration_deployment_id"):
+            setattr(new_platform, name, value)
+        elif value.startswith("/"):
+            new_platform.configuration_overrides = {name: new_platform.base_url + value}
+        else:
+            new_platform.configuration_overrides = {name: value}
+    response = start(client, registration_url(runner), new_platform)
+    text = html.unescape(response.get_data(as_text=True))
+    assert response.status_code in (400, 409, 502), text
+    assert named in text, text
+    assert registrations(app) == []

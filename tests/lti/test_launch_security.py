@@ -8,7 +8,8 @@ import hmac
 import html
 import json
 import time
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -18,10 +19,15 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from jwt import api_jws
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from lti_tool.db import get_database
-from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
+from lti_tool.lti import launches
+from lti_tool.lti.adapter import RegistrationInfo
+from lti_tool.lti.errors import LaunchError
+from lti_tool.lti.models import Deployment, DeploymentStatus, LaunchState, Registration
 from lti_tool.tenancy.models import Membership, Person
 from tests.conftest import TOOL_URL, Launcher, session_token
 from tests.support.platform import LIS, PlatformKey, TestPlatform
@@ -599,3 +605,130 @@ def test_launch_with_a_control_character_in_a_claim_is_refused(
 ) -> None:
     response = launcher.launch(**overrides)
     assert_refused(response, 400, "invalid_message", "control character")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "claim"),
+    [
+        ({"deployment_id": "d" * 256}, "deployment_id"),
+        ({"sub": "u" * 256}, "sub"),
+        ({"context": {"id": "c" * 256, "title": "Kurs"}}, "context.id"),
+        ({"resource_link": {"id": "l" * 256}}, "resource_link.id"),
+        ({"email": "m" * 310 + "@example.test"}, "email"),
+    ],
+    ids=["deployment", "sub", "context id", "resource link id", "email"],
+)
+def test_launch_with_an_identifier_too_long_to_store_is_refused(
+    launcher: Launcher, overrides: dict[str, Any], claim: str
+) -> None:
+    for _ in range(2):
+        response = launcher.launch(**overrides)
+        assert_refused(response, 400, "invalid_message", f"'{claim}'")
+        assert "longer than" in html.unescape(response.get_data(as_text=True))
+
+
+def test_launch_with_the_longest_storable_deployment_id_is_recorded_once(
+    launcher: Launcher, app: Flask, registration: Registration
+) -> None:
+    deployment_id = "d" * 255
+    for _ in range(2):
+        assert_refused(
+            launcher.launch(deployment_id=deployment_id), 403, "deployment_pending", "approval"
+        )
+    with get_database(app).session() as session:
+        rows = session.scalars(
+            select(Deployment).where(Deployment.registration_id == registration.id)
+        ).all()
+    assert [d.deployment_id for d in rows].count(deployment_id) == 1
+
+
+@pytest.mark.parametrize("journey", [{"x": 1}, ["a"], 5, "Not A Slug", "j" * 101])
+def test_launch_with_a_custom_journey_that_is_no_slug_keeps_its_pages_working(
+    launcher: Launcher, app: Flask, journey: object
+) -> None:
+    token = session_token(launcher.launch(custom={"journey": journey}))
+    assert _me(app, token)["journey"] is None
+    page = app.test_client(use_cookies=False).get(f"/home?lt={token}&lang=en")
+    assert page.status_code == 200, page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("login_hint", 400_000),
+        ("lti_message_hint", 400_000),
+        ("iss", 450_000),
+        ("client_id", 3_000),
+        ("target_link_uri", 3_000),
+        ("lti_deployment_id", 3_000),
+    ],
+)
+def test_login_with_a_parameter_over_its_limit_is_refused_naming_it(
+    launcher: Launcher, app: Flask, caplog: pytest.LogCaptureFixture, name: str, size: int
+) -> None:
+    caplog.set_level("INFO")
+    data = {
+        "iss": launcher.platform.issuer,
+        "login_hint": "hint-1",
+        "target_link_uri": TOOL_URL + "/lti/launch",
+        "client_id": launcher.platform.client_id,
+        "lti_deployment_id": launcher.platform.deployment_id,
+        name: "x" * size,
+    }
+    response = launcher.client.post("/lti/login", data=data)
+    assert_refused(response, 400, "login_parameter_too_long", f"'{name}'")
+    assert len(response.get_data()) < 20_000
+    assert max(len(r.getMessage()) for r in caplog.records) < 2_000
+    with get_database(app).session() as session:
+        assert session.scalars(select(LaunchState)).first() is None
+
+
+def test_login_with_an_unknown_issuer_quotes_it_shortened(
+    launcher: Launcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    issuer = "https://unknown.example.test/" + "x" * 400
+    response = launcher.client.post("/lti/login", data={"iss": issuer, "login_hint": "h"})
+    assert_refused(response, 403, "unknown_registration", "https://unknown.example.test/")
+    assert issuer not in response.get_data(as_text=True)
+    assert all(issuer not in r.getMessage() for r in caplog.records)
+
+
+def test_login_with_a_canvas_sized_message_hint_is_accepted(launcher: Launcher) -> None:
+    launcher.login(lti_message_hint="eyJ" + "a" * 1_500)
+
+
+class _ConflictingSession:
+    """A session whose deployment lookup never finds the row its insert conflicts with."""
+
+    def __init__(self) -> None:
+        self.commits = 0
+
+    def scalars(self, statement: object) -> Any:
+        return SimpleNamespace(first=lambda: None)
+
+    def execute(self, statement: object) -> Any:
+        return SimpleNamespace(rowcount=0)
+
+    def add(self, row: object) -> None:
+        pass
+
+    def commit(self) -> None:
+        self.commits += 1
+        raise IntegrityError("INSERT", {}, Exception("unique"))
+
+    def rollback(self) -> None:
+        pass
+
+
+def test_check_deployment_retries_a_conflicting_insert_once(app: Flask) -> None:
+    session = _ConflictingSession()
+    registration = SimpleNamespace(id=1, organization_id=1, auto_approve_deployments=False)
+    with app.app_context(), pytest.raises(LaunchError) as refused:
+        launches._check_deployment(
+            cast(Session, session),
+            launches.registration_cache(),
+            cast(RegistrationInfo, registration),
+            "dep-1",
+        )
+    assert session.commits == 2
+    assert refused.value.status == 409

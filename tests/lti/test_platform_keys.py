@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from email.message import Message
 
@@ -16,10 +18,12 @@ from lti_tool.db import get_database
 from lti_tool.lti import platform_keys
 from lti_tool.lti.errors import LaunchError
 from lti_tool.lti.models import Registration
+from lti_tool.lti.outbound import OutboundPolicy, parse_networks
 from lti_tool.lti.registrations import add_registration
 from lti_tool.tenancy.services import add_organization
 from tests.conftest import Launcher
 from tests.support.platform import PlatformKey, TestPlatform, running_platform
+from tests.support.slow_server import answer, drip_headers, slow_server
 from xapi.bounded_http import HttpResponse
 
 
@@ -198,3 +202,51 @@ def test_platform_keys_keyset_nested_too_deeply_is_a_clear_502(
         cache.get_key("https://lms.example.test/jwks", "k1", "RS256")
     assert refused.value.status == 502
     assert refused.value.code == "keyset_unreachable"
+
+
+def test_platform_keys_slow_key_set_does_not_stall_another_platforms() -> None:
+    policy = OutboundPolicy(allowed_networks=parse_networks("127.0.0.0/8"))
+    cache = platform_keys.PlatformKeyCache(ttl_seconds=60, timeout_seconds=3, policy=policy)
+    jwks = answer(200, b'{"keys": [{"kid": "other", "kty": "oct", "k": "c2VjcmV0"}]}')
+    with slow_server(drip_headers) as slow, slow_server(jwks) as fast:
+
+        def fetch_slow() -> None:
+            with pytest.raises(LaunchError):
+                cache.get_key(slow.url + "/jwks", "k", "RS256")
+
+        stalled = threading.Thread(target=fetch_slow, daemon=True)
+        stalled.start()
+        deadline = time.monotonic() + 2
+        while slow.connections == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started = time.monotonic()
+        with pytest.raises(LaunchError) as refused:
+            cache.get_key(fast.url + "/jwks", "k1", "RS256")
+        elapsed = time.monotonic() - started
+        assert stalled.is_alive()
+    assert refused.value.code == "unknown_key"
+    assert elapsed < 1.0
+    stalled.join(5)
+
+
+def test_platform_keys_concurrent_fetches_of_one_key_set_call_it_once() -> None:
+    policy = OutboundPolicy(allowed_networks=parse_networks("127.0.0.0/8"))
+    cache = platform_keys.PlatformKeyCache(ttl_seconds=60, timeout_seconds=3, policy=policy)
+    jwks = b'{"keys": [{"kid": "k1", "kty": "oct", "k": "c2VjcmV0"}]}'
+    with slow_server(answer(200, jwks)) as server:
+        threads = [
+            threading.Thread(target=cache.get_key, args=(server.url + "/jwks", "k1", "HS256"))
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(5)
+    assert cache.fetch_count == 1
+
+
+def test_platform_keys_locks_per_key_set_are_bounded() -> None:
+    cache = platform_keys.PlatformKeyCache(ttl_seconds=60, timeout_seconds=1)
+    for number in range(platform_keys.MAX_KEYSET_LOCKS + 50):
+        cache._keyset_lock(f"https://lms{number}.example.test/jwks")
+    assert len(cache._keyset_locks) == platform_keys.MAX_KEYSET_LOCKS
