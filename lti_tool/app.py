@@ -13,7 +13,7 @@ from config.logging import configure_logging
 from config.settings import Settings, load_settings
 from lti_tool.journeys.markdown import VIDEO_ORIGINS
 from xapi.lrs import LrsConfig, init_lrs
-from xapi.profile import init_profile_route
+from xapi.profile_views import init_profile_routes
 
 
 def _database_url(settings: Settings, instance_path: str) -> str:
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     database = db.init_app(app, _database_url(settings, app.instance_path))
     runtime.init_app(app, settings, database)
     i18n.init_app(app, settings.default_locale)
-    init_profile_route(app, settings.base_url)
+    init_profile_routes(app)
     recording.init_app(app, settings.base_url, settings.effective_secret_key)
     init_lrs(
         app,

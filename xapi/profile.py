@@ -1,233 +1,287 @@
 """Our xAPI profile: the verbs, activity types and extensions every statement of the tool uses.
 
-IRIs of ADL and cmi5 are used where they exist; the rest are minted under the profile's own IRI,
-``<base URL>/xapi/profile``, where the profile is served as a JSON-LD xAPI Profile document.
+Registry IRIs (ADL, cmi5, the Tin Can registry, Activity Streams) are used where they exist; the
+rest live in one fixed namespace, :data:`NAMESPACE`, that never depends on the base URL of an
+installation, so test, production and several installations feeding one LRS use the same IRIs.
+Every installation resolves that namespace: ``<base URL>/xapi/profile/<rest>`` answers for
+``NAMESPACE/<rest>`` (see :mod:`xapi.profile_views`), and the permanent identifier redirects there.
+
+Statements name the profile *version* in ``context.contextActivities.category``, as the xAPI
+Profiles specification asks (section 5.0), so an analyst can filter on the version a statement
+follows. The statement templates and patterns live in :mod:`xapi.profile_templates`.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response
+NAMESPACE = "https://w3id.org/xapi/lti-journeys"
+PROFILE_VERSION = "2.0"
+VERSION_IRI = f"{NAMESPACE}/v{PROFILE_VERSION}"
+PROFILE_ACTIVITY_TYPE = "http://adlnet.gov/expapi/activities/profile"
+# The first version minted its IRIs under each installation's base URL (``BASE/xapi/profile``);
+# ``lti-journeys xapi replay`` rewrites statements stored with them (see docs/xapi-profile.md).
+LEGACY_PROFILE_PATH = "/xapi/profile"
 
 ADL_VERB = "http://adlnet.gov/expapi/verbs/"
 ADL_VERB_W3ID = "https://w3id.org/xapi/adl/verbs/"
 ADL_ACTIVITY = "http://adlnet.gov/expapi/activities/"
-PROFILE_VERSION = "1.0.0"
-RESULT_EXTENSIONS = ("progress", "rating-scale", "attempt", "text-length", "reason")
+TINCAN_VERB = "http://id.tincanapi.com/verb/"
+ACTIVITY_STREAMS = "http://activitystrea.ms/schema/1.0/"
+CMI5_RESULT = "https://w3id.org/xapi/cmi5/result/extensions/"
+
+_STRING = {"type": "string"}
+_NAMED = {"type": ["string", "null"], "maxLength": 300}
 
 
 @dataclass(frozen=True)
 class Concept:
-    """A verb, activity type or extension of the profile."""
+    """A verb, activity type or extension of the profile.
+
+    ``kind`` is the xAPI Profiles concept type (``Verb``, ``ActivityType``, ``ContextExtension``,
+    ``ResultExtension`` or ``ActivityExtension``); ``schema`` is the JSON Schema of an
+    extension's value, published as its ``inlineSchema``.
+    """
 
     key: str
+    kind: str
     iri: str
     en: str
     sv: str
     definition: str
+    schema: dict[str, Any] | None = field(default=None, compare=False)
 
     def display(self) -> dict[str, str]:
         return {"en-US": self.en, "sv-SE": self.sv}
 
+    @property
+    def own(self) -> bool:
+        """Whether the concept is minted (and so described and resolved) by this profile."""
+        return self.iri.startswith(NAMESPACE + "/")
+
 
 def _verb(key: str, iri: str, en: str, sv: str, definition: str) -> Concept:
-    return Concept(key, iri, en, sv, definition)
+    return Concept(key, "Verb", iri, en, sv, definition)
+
+
+def _type(key: str, iri: str, en: str, sv: str, definition: str) -> Concept:
+    return Concept(key, "ActivityType", iri, en, sv, definition)
+
+
+def _ext(
+    key: str, kind: str, iri: str, en: str, sv: str, definition: str, schema: dict[str, Any]
+) -> Concept:
+    return Concept(key, kind, iri, en, sv, definition, schema)
+
+
+VERBS: tuple[Concept, ...] = (
+    _verb("launched", ADL_VERB + "launched", "launched", "startade",
+          "The person opened the tool from a placement in the learning platform."),
+    _verb("initialized", ADL_VERB + "initialized", "initialized", "påbörjade",
+          "A learner began a journey: the first opening of an enrollment."),
+    _verb("previewed", f"{NAMESPACE}/verbs/previewed", "previewed", "förhandsgranskade",
+          "A member of staff (or the platform's test student) opened a journey to see it as a "
+          "learner does. Recorded instead of initialized, so previews never count as starts."),
+    _verb("experienced", ADL_VERB + "experienced", "experienced", "tog del av",
+          "The learner viewed a content step."),
+    _verb("answered", ADL_VERB + "answered", "answered", "besvarade",
+          "The learner answered a question of a knowledge check."),
+    _verb("attempted", ADL_VERB + "attempted", "attempted", "försökte",
+          "The learner submitted evidence for a practice task."),
+    _verb("completed", ADL_VERB + "completed", "completed", "slutförde",
+          "The learner met the completion rule of a step or a journey."),
+    _verb("passed", ADL_VERB + "passed", "passed", "klarade",
+          "The learner reached the mastery score of a knowledge check."),
+    _verb("failed", ADL_VERB + "failed", "failed", "klarade inte",
+          "The learner did not reach the mastery score of a knowledge check."),
+    _verb("commented", ADL_VERB + "commented", "commented", "kommenterade",
+          "The learner wrote (or changed) a reflection."),
+    _verb("replied", TINCAN_VERB + "replied", "replied", "svarade",
+          "A message in the dialogue on a reflection, by an instructor or by the learner."),
+    _verb("attended", ADL_VERB + "attended", "attended", "närvarade vid",
+          "The learner attended a live session."),
+    _verb("waived", ADL_VERB_W3ID + "waived", "waived", "fick tillgodoräknat",
+          "A step was waived because the learner rated its goals as mastered (only under the "
+          "journey's waive policy)."),
+    _verb("satisfied", ADL_VERB_W3ID + "satisfied", "satisfied", "uppfyllde",
+          "Every required step of a goal (and of its sub-goals) is done or waived."),
+    _verb("progressed", ADL_VERB + "progressed", "progressed", "gick vidare i",
+          "The learner's progress in a journey changed (result extension progress)."),
+    _verb("suspended", ADL_VERB + "suspended", "suspended", "pausade",
+          "The learner left an unfinished journey's pages (result.duration: time on them)."),
+    _verb("terminated", ADL_VERB + "terminated", "terminated", "avslutade",
+          "The learner left a finished journey's pages (result.duration: time on them)."),
+    _verb("rated", TINCAN_VERB + "rated", "rated", "skattade",
+          "A self-assessment (or an instructor's rating) of a goal on the 4-level scale."),
+    _verb("assigned", ACTIVITY_STREAMS + "assign", "assigned", "tilldelade",
+          "A journey was assigned to the organisation, a school unit or a person, or a person "
+          "chose it for themselves (context extension assignment)."),
+    _verb("registered", ADL_VERB + "registered", "registered", "registrerades i",
+          "The person is a member of the course in the learning platform (its roster)."),
+    _verb("left", ACTIVITY_STREAMS + "leave", "left", "lämnade",
+          "The person is no longer a member of the course in the learning platform."),
+)  # fmt: skip
+
+ACTIVITY_TYPES: tuple[Concept, ...] = (
+    _type("journey", ADL_ACTIVITY + "course", "learning journey", "läranderesa",
+          "A competence-development journey."),
+    _type("section", ADL_ACTIVITY + "module", "section", "avsnitt", "A section of a journey."),
+    _type("step", f"{NAMESPACE}/activity-types/step", "step", "steg",
+          "A step of a journey: content, reflection, knowledge check or practice task."),
+    _type("question", ADL_ACTIVITY + "cmi.interaction", "question", "fråga",
+          "A question of a knowledge check."),
+    _type("goal", ADL_ACTIVITY + "objective", "goal", "mål", "A goal or sub-goal of a journey."),
+    _type("lms-context", f"{NAMESPACE}/activity-types/lms-context", "course in the LMS",
+          "kurs i lärplattformen", "The course of the learning platform the tool was opened in."),
+    _type("tool", f"{NAMESPACE}/activity-types/tool", "tool", "verktyg",
+          "The tool as opened from a placement (resource link) in the learning platform."),
+    _type("school-unit", f"{NAMESPACE}/activity-types/school-unit", "school unit", "skolenhet",
+          "A school unit (skolenhet) of an organisation; identified by its skolenhetskod when "
+          "the organisation has set it."),
+    _type("organization", f"{NAMESPACE}/activity-types/organization", "organisation",
+          "huvudman", "The organisation (huvudman) responsible for the staff's development."),
+)  # fmt: skip
+
+_ORG_SCHEMA = {
+    "type": "object",
+    "required": ["id", "slug"],
+    "properties": {"id": {"type": "integer"}, "slug": _STRING, "name": _NAMED},
+}
+_UNIT_SCHEMA = {
+    "type": "object",
+    "required": ["id"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": _NAMED,
+        "code": {"type": ["string", "null"], "pattern": "^[0-9]{8}$"},
+    },
+}
+_PLATFORM_SCHEMA = {
+    "type": "object",
+    "required": ["issuer", "client_id"],
+    "properties": {
+        "issuer": _STRING,
+        "client_id": _STRING,
+        "deployment_id": {"type": ["string", "null"]},
+        "product": {"type": ["string", "null"]},
+    },
+}
+_ROLE_SCHEMA = {
+    "type": "object",
+    "required": ["role", "preview"],
+    "properties": {
+        "role": {"enum": ["learner", "instructor", "content_developer", "admin", "system"]},
+        "lis": {"type": "array", "items": _STRING},
+        "preview": {"type": "boolean"},
+    },
+}
+_JOURNEY_SCHEMA = {
+    "type": "object",
+    "required": ["slug"],
+    "properties": {
+        "slug": _STRING,
+        "key": _STRING,
+        "origin": {"type": ["string", "null"], "format": "iri"},
+        "origin_slug": {"type": ["string", "null"]},
+    },
+}
+_ASSIGNMENT_SCHEMA = {
+    "type": "object",
+    "required": ["level"],
+    "properties": {
+        "level": {"enum": ["organization", "unit", "individual", "self-chosen"]},
+        "due": {"type": ["string", "null"], "format": "date-time"},
+        "id": {"type": ["integer", "null"]},
+    },
+}
+_RATING_SCHEMA = {
+    "type": "object",
+    "required": ["level", "source"],
+    "properties": {
+        "level": {"type": "integer", "minimum": 1, "maximum": 4},
+        "descriptor": _STRING,
+        "source": {"enum": ["self", "instructor"]},
+        "phase": {"enum": ["start", "end"]},
+    },
+}
+_STEPS_SCHEMA = {
+    "type": "object",
+    "required": ["done", "waived", "total"],
+    "properties": {
+        "done": {"type": "integer", "minimum": 0},
+        "waived": {"type": "integer", "minimum": 0},
+        "total": {"type": "integer", "minimum": 0},
+    },
+}
+_COUNT = {"type": "integer", "minimum": 0}
+
+EXTENSIONS: tuple[Concept, ...] = (
+    _ext("organization", "ContextExtension", f"{NAMESPACE}/extensions/organization",
+         "organisation", "huvudman",
+         'The organisation (huvudman): {"id": 3, "slug": "norrstad", "name": "Norrstads kommun"}.',
+         _ORG_SCHEMA),
+    _ext("unit", "ContextExtension", f"{NAMESPACE}/extensions/unit", "school unit", "skolenhet",
+         'The school unit (skolenhet) of the course, when known: {"id": 5, "name": "Norrskolan", '
+         '"code": "12345678"} (code: the skolenhetskod, when set). The unit is also a grouping '
+         "activity.", _UNIT_SCHEMA),
+    _ext("platform", "ContextExtension", f"{NAMESPACE}/extensions/platform",
+         "learning platform", "lärplattform",
+         "The LMS and the tool's placement in it: issuer, client_id, deployment_id, product.",
+         _PLATFORM_SCHEMA),
+    _ext("role", "ContextExtension", f"{NAMESPACE}/extensions/role", "role", "roll",
+         "The actor's role where they acted: the tool's role (learner, instructor, ...), the "
+         "LIS role IRIs of their latest launch in the course, and whether the statement belongs "
+         "to a preview by staff or a test student.", _ROLE_SCHEMA),
+    _ext("journey", "ContextExtension", f"{NAMESPACE}/extensions/journey", "journey", "läranderesa",
+         "The journey's identity across organisations: its slug and key, and the activity IRI "
+         "(and slug) of the library journey it was copied from.", _JOURNEY_SCHEMA),
+    _ext("journey-version", "ContextExtension", f"{NAMESPACE}/extensions/journey-version",
+         "journey version", "version av läranderesan",
+         "The published version (a number) of the journey the enrollment follows.",
+         {"type": "integer", "minimum": 1}),
+    _ext("assignment", "ContextExtension", f"{NAMESPACE}/extensions/assignment", "assignment",
+         "tilldelning", "At which level a journey was assigned (organization, unit, individual) "
+         "or that the person chose it (self-chosen), with the due date when set.",
+         _ASSIGNMENT_SCHEMA),
+    _ext("progress", "ResultExtension", CMI5_RESULT + "progress", "progress", "framsteg",
+         "Progress in percent (0-100), as in cmi5.", {"type": "integer", "minimum": 0,
+                                                      "maximum": 100}),
+    _ext("reason", "ResultExtension", CMI5_RESULT + "reason", "reason", "orsak",
+         "Why a step was waived, as in cmi5 (here: mastered).", {"enum": ["mastered"]}),
+    _ext("attempt", "ResultExtension", f"{NAMESPACE}/extensions/attempt", "attempt", "försök",
+         "The number of the attempt at a knowledge check (1, 2, ...).",
+         {"type": "integer", "minimum": 1}),
+    _ext("text-length", "ResultExtension", f"{NAMESPACE}/extensions/text-length", "text length",
+         "textlängd", "Characters in a reflection or message; the text itself stays in the tool.",
+         _COUNT),
+    _ext("rating-scale", "ResultExtension", f"{NAMESPACE}/extensions/rating-scale",
+         "rating scale", "skattningsskala",
+         "The level given on the 4-level scale, its descriptor, who rated (self or instructor) "
+         "and, for a self-assessment, its phase (start or end).", _RATING_SCHEMA),
+    _ext("steps", "ResultExtension", f"{NAMESPACE}/extensions/steps", "steps", "steg",
+         "How the journey's steps were met when it was completed: done, waived, and in all.",
+         _STEPS_SCHEMA),
+    _ext("competency", "ActivityExtension", f"{NAMESPACE}/extensions/competency", "competency",
+         "kompetens", "The competency (for example a CASE item or DigCompEdu IRI) a goal "
+         "develops.", {"type": "string", "format": "iri"}),
+    _ext("school-unit-code", "ActivityExtension", f"{NAMESPACE}/extensions/school-unit-code",
+         "school unit code", "skolenhetskod",
+         "The Swedish skolenhetskod (8 digits) of a school unit activity.",
+         {"type": "string", "pattern": "^[0-9]{8}$"}),
+)  # fmt: skip
 
 
 class Profile:
-    """The profile for one deployment of the tool (its IRIs live under the tool's base URL)."""
+    """The profile's concepts by key, and its JSON-LD document."""
 
-    def __init__(self, base_url: str) -> None:
-        self.iri = base_url.rstrip("/") + "/xapi/profile"
-        own = self.iri + "/"
-        self.verbs: dict[str, Concept] = {
-            c.key: c
-            for c in (
-                _verb(
-                    "launched",
-                    ADL_VERB + "launched",
-                    "launched",
-                    "startade",
-                    "The learner opened the tool from the learning platform.",
-                ),
-                _verb(
-                    "initialized",
-                    ADL_VERB + "initialized",
-                    "initialized",
-                    "påbörjade",
-                    "The learner began a journey (first opening of an enrollment).",
-                ),
-                _verb(
-                    "experienced",
-                    ADL_VERB + "experienced",
-                    "experienced",
-                    "tog del av",
-                    "The learner viewed a content step.",
-                ),
-                _verb(
-                    "answered",
-                    ADL_VERB + "answered",
-                    "answered",
-                    "besvarade",
-                    "The learner answered a question of a knowledge check.",
-                ),
-                _verb(
-                    "attempted",
-                    ADL_VERB + "attempted",
-                    "attempted",
-                    "försökte",
-                    "The learner submitted an attempt at a knowledge check or task.",
-                ),
-                _verb(
-                    "completed",
-                    ADL_VERB + "completed",
-                    "completed",
-                    "slutförde",
-                    "The learner met the completion rule of a step, section or journey.",
-                ),
-                _verb(
-                    "passed",
-                    ADL_VERB + "passed",
-                    "passed",
-                    "klarade",
-                    "The learner reached the mastery score of a knowledge check.",
-                ),
-                _verb(
-                    "failed",
-                    ADL_VERB + "failed",
-                    "failed",
-                    "klarade inte",
-                    "The learner did not reach the mastery score of a knowledge check.",
-                ),
-                _verb(
-                    "commented",
-                    ADL_VERB + "commented",
-                    "commented",
-                    "kommenterade",
-                    "The learner wrote a reflection, or an instructor answered one.",
-                ),
-                _verb(
-                    "attended",
-                    ADL_VERB + "attended",
-                    "attended",
-                    "närvarade vid",
-                    "The learner attended a live session.",
-                ),
-                _verb(
-                    "waived",
-                    ADL_VERB_W3ID + "waived",
-                    "waived",
-                    "fick tillgodoräknat",
-                    "A step was waived because the learner rated its goal as mastered.",
-                ),
-                _verb(
-                    "satisfied",
-                    ADL_VERB_W3ID + "satisfied",
-                    "satisfied",
-                    "uppfyllde",
-                    "The learner satisfied a goal or sub-goal.",
-                ),
-                _verb(
-                    "progressed",
-                    ADL_VERB + "progressed",
-                    "progressed",
-                    "gick vidare i",
-                    "The learner's progress in a journey changed (result.extensions progress).",
-                ),
-                _verb(
-                    "terminated",
-                    ADL_VERB + "terminated",
-                    "terminated",
-                    "avslutade",
-                    "The learner left a journey session.",
-                ),
-                _verb(
-                    "rated",
-                    own + "verbs/rated",
-                    "rated",
-                    "skattade",
-                    "A self-assessment (or an instructor rating) of a goal on the 4-level scale.",
-                ),
-            )
-        }
-        self.activity_types: dict[str, Concept] = {
-            c.key: c
-            for c in (
-                Concept(
-                    "journey",
-                    ADL_ACTIVITY + "course",
-                    "learning journey",
-                    "läranderesa",
-                    "A competence-development journey (one published version).",
-                ),
-                Concept(
-                    "section",
-                    ADL_ACTIVITY + "module",
-                    "section",
-                    "avsnitt",
-                    "A section of a journey.",
-                ),
-                Concept(
-                    "step", own + "activity-types/step", "step", "steg", "A step of a journey."
-                ),
-                Concept(
-                    "question",
-                    ADL_ACTIVITY + "cmi.interaction",
-                    "question",
-                    "fråga",
-                    "A question of a knowledge check.",
-                ),
-                Concept(
-                    "goal",
-                    ADL_ACTIVITY + "objective",
-                    "goal",
-                    "mål",
-                    "A goal or sub-goal of a journey.",
-                ),
-                Concept(
-                    "lms-context",
-                    own + "activity-types/lms-context",
-                    "course in the LMS",
-                    "kurs i lärplattformen",
-                    "The course of the learning platform the tool was launched from.",
-                ),
-                Concept(
-                    "tool",
-                    own + "activity-types/tool",
-                    "tool",
-                    "verktyg",
-                    "The tool as opened from a placement in the learning platform.",
-                ),
-            )
-        }
-        self.extensions: dict[str, Concept] = {
-            c.key: c
-            for c in (
-                Concept("organization", own + "extensions/organization", "organisation",
-                        "huvudman", "The organisation (huvudman): {\"id\": ..., \"slug\": ..., \"name\": ...}."),
-                Concept("unit", own + "extensions/unit", "school unit", "skolenhet",
-                        "The school unit (skolenhet) of the course, when known: {\"id\": ..., \"name\": ...}."),
-                Concept("platform", own + "extensions/platform", "learning platform", "lärplattform",
-                        "The LMS: {\"issuer\": ..., \"client_id\": ..., \"deployment_id\": ..., \"product\": ...}."),
-                Concept("progress", "https://w3id.org/xapi/cmi5/result/extensions/progress", "progress",
-                        "framsteg", "Progress in percent (0-100), as in cmi5."),
-                Concept("attempt", own + "extensions/attempt", "attempt", "försök",
-                        "The number of the attempt at a knowledge check (1, 2, ...)."),
-                Concept("text-length", own + "extensions/text-length", "text length", "textlängd",
-                        "Characters in a reflection or comment; the text itself stays in the tool."),
-                Concept("reason", "https://w3id.org/xapi/cmi5/result/extensions/reason", "reason",
-                        "orsak", "Why a step was waived, as in cmi5 (here: mastered)."),
-                Concept("journey-version", own + "extensions/journey-version", "journey version",
-                        "version av läranderesan",
-                        "The published version (a number) of the journey the learner is enrolled in."),
-                Concept("rating-scale", own + "extensions/rating-scale", "rating scale", "skattningsskala",
-                        "The level given on the 4-level scale (1-4) and its descriptor."),
-            )
-        }  # fmt: skip
+    def __init__(self) -> None:
+        self.iri = NAMESPACE
+        self.version_iri = VERSION_IRI
+        self.verbs = {c.key: c for c in VERBS}
+        self.activity_types = {c.key: c for c in ACTIVITY_TYPES}
+        self.extensions = {c.key: c for c in EXTENSIONS}
 
     def verb(self, key: str) -> dict[str, Any]:
         concept = self.verbs[key]
@@ -240,26 +294,45 @@ class Profile:
         return self.activity_types[key].iri
 
     def category(self) -> dict[str, Any]:
-        """The ``contextActivities.category`` entry that marks statements of this profile."""
+        """The ``contextActivities.category`` entry: the profile version, typed as a profile."""
         return {
             "objectType": "Activity",
-            "id": self.iri,
-            "definition": {"type": "http://adlnet.gov/expapi/activities/profile"},
+            "id": self.version_iri,
+            "definition": {"type": PROFILE_ACTIVITY_TYPE},
         }
+
+    def concepts(self) -> list[Concept]:
+        return [*VERBS, *ACTIVITY_TYPES, *EXTENSIONS]
+
+    def own_concepts(self) -> dict[str, Concept]:
+        """The concepts minted in the namespace, by their IRI (what the namespace resolves)."""
+        return {c.iri: c for c in self.concepts() if c.own}
+
+    def concept_document(self, concept: Concept) -> dict[str, Any]:
+        """One concept as the profile describes it (xAPI Profiles 1.0, section 7)."""
+        document: dict[str, Any] = {
+            "id": concept.iri,
+            "type": concept.kind,
+            "inScheme": self.version_iri,
+            "prefLabel": {"en": concept.en, "sv": concept.sv},
+            "definition": {"en": concept.definition},
+        }
+        if concept.schema is not None:
+            document["inlineSchema"] = _json_text(concept.schema)
+        return document
 
     def document(self) -> dict[str, Any]:
         """The profile as a JSON-LD xAPI Profile (xAPI Profiles 1.0)."""
-        concepts: list[dict[str, Any]] = []
-        for concept in self.verbs.values():
-            concepts.append(self._concept("Verb", concept))
-        for concept in self.activity_types.values():
-            if concept.iri.startswith(self.iri):
-                concepts.append(self._concept("ActivityType", concept))
-        for concept in self.extensions.values():
-            kind = "ResultExtension" if concept.key in RESULT_EXTENSIONS else "ContextExtension"
-            if concept.iri.startswith(self.iri):
-                concepts.append(self._concept(kind, concept))
-        version_iri = f"{self.iri}/v{PROFILE_VERSION}"
+        from xapi.profile_templates import patterns, templates
+
+        own = [self.concept_document(c) for c in self.concepts() if c.own]
+        # Registry extensions are described too (with their schemas), as the spec allows for
+        # concepts this profile uses from elsewhere; verbs and types of registries are not.
+        borrowed = [
+            self.concept_document(c) for c in EXTENSIONS if not c.own and c.schema is not None
+        ]
+        for item in borrowed:
+            item["inScheme"] = self.version_iri
         return {
             "@context": "https://w3id.org/xapi/profiles/context",
             "id": self.iri,
@@ -268,37 +341,31 @@ class Profile:
             "prefLabel": {"en": "lti-journeys", "sv": "lti-journeys"},
             "definition": {
                 "en": "Statements of competence-development journeys recorded by lti-journeys.",
-                "sv": "Påståenden om läranderesor för kompetensutveckling, registrerade av lti-journeys.",
+                "sv": "Påståenden om läranderesor för kompetensutveckling, registrerade av "
+                "lti-journeys.",
             },
             "versions": [
                 {
-                    "id": version_iri,
+                    "id": self.version_iri,
+                    "wasRevisionOf": [f"{NAMESPACE}/v1.0.0"],
+                    "generatedAtTime": datetime(2026, 12, 7, tzinfo=UTC).isoformat(),
+                },
+                {
+                    "id": f"{NAMESPACE}/v1.0.0",
                     "generatedAtTime": datetime(2026, 11, 23, tzinfo=UTC).isoformat(),
-                }
+                },
             ],
             "author": {"type": "Organization", "name": "lti-journeys"},
-            "concepts": concepts,
-        }
-
-    def _concept(self, kind: str, concept: Concept) -> dict[str, Any]:
-        return {
-            "id": concept.iri,
-            "type": kind,
-            "inScheme": f"{self.iri}/v{PROFILE_VERSION}",
-            "prefLabel": {"en": concept.en, "sv": concept.sv},
-            "definition": {"en": concept.definition},
+            "concepts": own + borrowed,
+            "templates": templates(self),
+            "patterns": patterns(self),
         }
 
 
-def init_profile_route(app: Flask, base_url: str) -> None:
-    """Serve the profile at its own IRI, so that the IRI resolves."""
-    document = Profile(base_url).document()
+def _json_text(schema: dict[str, Any]) -> str:
+    import json
 
-    @app.get("/xapi/profile")
-    def xapi_profile() -> Response:
-        response = Response(
-            json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/ld+json"
-        )
-        response.headers["Cache-Control"] = "public, max-age=3600"
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
+    return json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", **schema})
+
+
+PROFILE = Profile()

@@ -23,6 +23,8 @@ from tincan import (
     Context,
     ContextActivities,
     Extensions,
+    InteractionComponent,
+    InteractionComponentList,
     LanguageMap,
     Result,
     Score,
@@ -30,7 +32,7 @@ from tincan import (
     Verb,
 )
 
-from xapi.profile import Profile
+from xapi.profile import PROFILE
 
 LANGUAGE_TAGS = {"sv": "sv-SE", "en": "en-US"}
 
@@ -63,11 +65,29 @@ class ActivityRef:
     descriptions: dict[str, str] = field(default_factory=dict)
     # For questions (cmi.interaction): choice, true-false, numeric...
     interaction_type: str | None = None
+    # Choice questions: (choice id, its names by language), and the correct responses pattern.
+    choices: tuple[tuple[str, dict[str, str]], ...] = ()
+    correct_responses: tuple[str, ...] = ()
+    # Activity definition extensions of the profile, by their key (for example ``competency``).
+    extensions: dict[str, Any] = field(default_factory=dict)
 
     def to_tincan(self) -> Activity:
         definition = ActivityDefinition(type=self.type_iri)
         if self.interaction_type:
             definition.interaction_type = self.interaction_type
+        if self.choices:
+            definition.choices = InteractionComponentList(
+                [
+                    InteractionComponent(id=key, description=LanguageMap(_tagged(names)))
+                    for key, names in self.choices
+                ]
+            )
+        if self.correct_responses:
+            definition.correct_responses_pattern = list(self.correct_responses)
+        if self.extensions:
+            definition.extensions = Extensions(
+                {PROFILE.extension(key): value for key, value in self.extensions.items()}
+            )
         if self.names:
             definition.name = LanguageMap(_tagged(self.names))
         if self.descriptions:
@@ -82,11 +102,13 @@ class Situation:
     registration: uuid.UUID | None = None
     parents: tuple[ActivityRef, ...] = ()
     groupings: tuple[ActivityRef, ...] = ()
+    # contextActivities.other: for a step's statements, the goals the step serves.
+    others: tuple[ActivityRef, ...] = ()
     organization: dict[str, Any] | None = None
     unit: dict[str, Any] | None = None
     platform: dict[str, Any] | None = None
     language: str | None = None
-    # Further context extensions of the profile, by their key (for example ``journey-version``).
+    # Further context extensions of the profile, by their key (``journey-version``, ``role``...).
     extensions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -112,7 +134,7 @@ class StatementFactory:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
-        self.profile = Profile(self.base_url)
+        self.profile = PROFILE
 
     def activity_iri(self, kind: str, *parts: str | int) -> str:
         """``<base>/xapi/activities/<kind>/<part>/...``, each part percent-encoded."""
@@ -148,9 +170,10 @@ class StatementFactory:
             extensions[self.profile.extension(key)] = value
         context = Context(
             context_activities=ContextActivities(
-                category=[Activity(id=self.profile.iri)],
+                category=[_category()],
                 parent=[a.to_tincan() for a in situation.parents] or None,
                 grouping=[a.to_tincan() for a in situation.groupings] or None,
+                other=[a.to_tincan() for a in situation.others] or None,
             ),
             extensions=Extensions(extensions) if extensions else None,
         )
@@ -172,6 +195,13 @@ class StatementFactory:
         # The LRS sets "version"; leaving it out lets the same statement go to 1.0.3 and 2.0 LRSs.
         built.pop("version", None)
         return built
+
+
+def _category() -> Activity:
+    category = PROFILE.category()
+    return Activity(
+        id=category["id"], definition=ActivityDefinition(type=category["definition"]["type"])
+    )
 
 
 def _result(values: dict[str, Any]) -> Result:

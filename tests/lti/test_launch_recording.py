@@ -23,7 +23,8 @@ def test_launch_records_launched_statement(launcher: Launcher, app: Flask) -> No
     assert full["verb"]["id"] == "http://adlnet.gov/expapi/verbs/launched"
     assert full["actor"]["account"] == {"homePage": launcher.platform.issuer, "name": "user-77"}
     assert (
-        full["context"]["contextActivities"]["category"][0]["id"] == "http://tool.test/xapi/profile"
+        full["context"]["contextActivities"]["category"][0]["id"]
+        == "https://w3id.org/xapi/lti-journeys/v2.0"
     )
 
 

@@ -82,9 +82,13 @@ def test_statement_context_has_registration_parents_category_and_extensions() ->
         language="sv",
     )["context"]
     assert context["registration"] == str(registration)  # type: ignore[index]
-    assert context["contextActivities"]["category"][0]["id"] == f"{BASE}/xapi/profile"  # type: ignore[index]
+    assert context["contextActivities"]["category"][0] == {  # type: ignore[index]
+        "id": "https://w3id.org/xapi/lti-journeys/v2.0",
+        "objectType": "Activity",
+        "definition": {"type": "http://adlnet.gov/expapi/activities/profile"},
+    }
     assert context["contextActivities"]["grouping"][0]["id"] == course.iri  # type: ignore[index]
-    assert context["extensions"][f"{BASE}/xapi/profile/extensions/unit"] == {
+    assert context["extensions"]["https://w3id.org/xapi/lti-journeys/extensions/unit"] == {
         "id": 3,
         "name": "Ekskolan",
     }  # type: ignore[index]
@@ -94,14 +98,15 @@ def test_statement_context_has_registration_parents_category_and_extensions() ->
 def test_profile_document_lists_own_verbs_and_extensions() -> None:
     document = StatementFactory(BASE).profile.document()
     ids = {c["id"] for c in document["concepts"]}
-    assert document["id"] == f"{BASE}/xapi/profile"
-    assert f"{BASE}/xapi/profile/verbs/rated" in ids
-    assert f"{BASE}/xapi/profile/extensions/organization" in ids
-    assert "http://adlnet.gov/expapi/verbs/launched" in ids
+    assert document["id"] == "https://w3id.org/xapi/lti-journeys"
+    assert "https://w3id.org/xapi/lti-journeys/verbs/previewed" in ids
+    assert "https://w3id.org/xapi/lti-journeys/extensions/organization" in ids
+    # Registry verbs are used, not described again.
+    assert "http://adlnet.gov/expapi/verbs/launched" not in ids
 
 
 def test_profile_is_served_as_json_ld_at_its_iri(client: FlaskClient) -> None:
     response = client.get("/xapi/profile")
     assert response.status_code == 200
     assert response.mimetype == "application/ld+json"
-    assert response.get_json(force=True)["id"] == "http://tool.test/xapi/profile"
+    assert response.get_json(force=True)["id"] == "https://w3id.org/xapi/lti-journeys"
