@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Statements in one PUT/POST: each is validated and indexed in the request, so a batch of tens
     # of thousands would hold a worker for seconds (the delivery worker sends 250 at a time).
     lrs_max_statements_per_request: int = Field(default=1000, ge=1, le=50_000)
+    # Check each statement the tool records against the profile's templates before it is stored
+    # (a statement that does not follow the profile is then a 500, a defect to fix). By default
+    # on in development and tests, off in production.
+    xapi_validate_statements: bool | None = None
     # Version the LRS names in answers to requests without X-Experience-API-Version.
     lrs_default_version: Literal["1.0.3", "2.0.0"] = "2.0.0"
     # Evidence files are kept in the database: bounded per learner (bytes and files, over all
@@ -133,6 +137,13 @@ class Settings(BaseSettings):
     @property
     def effective_secret_key(self) -> str:
         return self.secret_key or DEV_SECRET_KEY
+
+    @property
+    def validate_statements(self) -> bool:
+        """Check every statement the tool records against its xAPI profile's templates."""
+        if self.xapi_validate_statements is None:
+            return self.env != "production"
+        return self.xapi_validate_statements
 
     @property
     def delivery_thread_active(self) -> bool:

@@ -26,9 +26,9 @@ TOOL_PLATFORM = "https://purl.imsglobal.org/spec/lti/claim/tool_platform"
 class Recording:
     """Statement factory and recorder of one app, with the per-organisation privacy policy."""
 
-    def __init__(self, base_url: str, secret_key: str) -> None:
+    def __init__(self, base_url: str, secret_key: str, validate: bool = False) -> None:
         self.factory = StatementFactory(base_url)
-        self.recorder = Recorder(base_url)
+        self.recorder = Recorder(base_url, validate=validate)
         self._key = hmac.new(
             secret_key.encode(), b"lti-journeys xapi pseudonyms", hashlib.sha256
         ).digest()
@@ -111,8 +111,8 @@ class Recording:
         self.recorder.record(session, tenant_of(org), statements)
 
 
-def init_app(app: Flask, base_url: str, secret_key: str) -> Recording:
-    recording = Recording(base_url, secret_key)
+def init_app(app: Flask, base_url: str, secret_key: str, validate: bool = False) -> Recording:
+    recording = Recording(base_url, secret_key, validate)
     app.extensions[EXTENSION_KEY] = recording
     return recording
 

@@ -30,9 +30,12 @@ pre{padding:1rem;overflow:auto}dt{font-weight:600}</style></head>
 {% if concept %}
 <dl>
 <dt>Type</dt><dd>{{ concept.type }}</dd>
-<dt>Label</dt><dd>{{ concept.prefLabel.en }} <span lang="sv">({{ concept.prefLabel.sv }})</span></dd>
+<dt>Label</dt><dd>{{ concept.prefLabel.en }}{% if concept.prefLabel.sv %} <span lang="sv">({{ concept.prefLabel.sv }})</span>{% endif %}</dd>
 <dt>Definition</dt><dd>{{ concept.definition.en }}</dd>
 <dt>Profile version</dt><dd><a href="{{ profile_url }}">{{ concept.inScheme }}</a></dd>
+{% if concept.verb %}<dt>Verb</dt><dd><code>{{ concept.verb }}</code></dd>{% endif %}
+{% if concept.objectActivityType %}<dt>Object type</dt><dd><code>{{ concept.objectActivityType }}</code></dd>{% endif %}
+{% if concept.rules %}<dt>Rules</dt><dd><ul>{% for r in concept.rules %}<li><code>{{ r.location }}</code> {{ r.presence or "" }}{% for k in ("any", "all", "none") %}{% if r[k] %} {{ k }} {{ r[k]|tojson }}{% endif %}{% endfor %}</li>{% endfor %}</ul></dd>{% endif %}
 {% if concept.inlineSchema %}<dt>Schema of the value</dt><dd><pre>{{ concept.inlineSchema }}</pre></dd>{% endif %}
 </dl>
 {% else %}
@@ -93,7 +96,8 @@ def _answer(document: dict[str, Any], iri: str, concept: dict[str, Any] | None) 
 def init_profile_routes(app: Flask) -> None:
     """Serve the profile at ``/xapi/profile`` and every IRI of its namespace below it."""
     document = PROFILE.document()
-    concepts = {c["id"]: c for c in document["concepts"]}
+    described = [*document["concepts"], *document["templates"], *document["patterns"]]
+    concepts = {c["id"]: c for c in described}
     versions = {v["id"] for v in document["versions"]}
 
     @app.get(PATH)

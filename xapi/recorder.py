@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from xapi.lrs.statement_store import store_statements
 from xapi.outbox import enqueue
+from xapi.profile_validation import require_valid
 from xapi.targets import primary_target, targets_generation
 
 # Whether a tenant has an external primary LRS is read at most this often per process; a target
@@ -26,7 +27,9 @@ PRIMARY_CACHE_SECONDS = 10.0
 class Recorder:
     """Records the tool's own statements; its authority is the tool itself."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, validate: bool = False) -> None:
+        # Check statements against the profile's templates before they are recorded.
+        self.validate = validate
         self.authority: dict[str, Any] = {
             "objectType": "Agent",
             "account": {"homePage": base_url.rstrip("/"), "name": "lti-journeys"},
@@ -55,6 +58,8 @@ class Recorder:
         """
         if not statements:
             return
+        if self.validate:
+            require_valid(statements)
         if self.embedded_is_primary(session, tenant):
             store_statements(
                 session,

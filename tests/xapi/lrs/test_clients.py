@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +10,6 @@ from flask import Flask
 from ralph.backends.data.lrs import LRSDataBackend, LRSDataBackendSettings
 from ralph.backends.lrs.base import LRSStatementsQuery
 from tincan import RemoteLRS, Verb
-from werkzeug.serving import make_server
 
 from tests.xapi.lrs.conftest import LrsClient, make_lrs_client
 from tests.xapi.lrs.statement_samples import VERB, post, statement
@@ -31,15 +28,8 @@ class Served:
 
 
 @pytest.fixture
-def served(app: Flask) -> Iterator[Served]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Served(f"http://127.0.0.1:{server.server_port}", make_lrs_client(app, "t1", ["all"]))
-    finally:
-        server.shutdown()
-        thread.join(5)
+def served(app: Flask, live_url: str) -> Served:
+    return Served(live_url, make_lrs_client(app, "t1", ["all"]))
 
 
 def _store(lrs: LrsClient) -> list[str]:
