@@ -74,16 +74,11 @@ class ProfileValidator:
             kind = _object_type(statement)
             return Verdict(None, (f"no template of the profile for verb {verb} on {kind}",))
         extension_problems = tuple(self._extension_problems(statement))
-        best: Verdict | None = None
-        for template in candidates:
-            problems = extension_problems + tuple(_rule_problems(template, statement))
-            verdict = Verdict(template["id"], problems)
-            if not problems:
-                return verdict
-            if best is None or len(problems) < len(best.problems):
-                best = verdict
-        assert best is not None
-        return best
+        verdicts = [
+            Verdict(t["id"], extension_problems + tuple(_rule_problems(t, statement)))
+            for t in candidates
+        ]
+        return min(verdicts, key=lambda v: len(v.problems))
 
     def _extension_problems(self, statement: Mapping[str, Any]) -> Iterable[str]:
         for where, extensions in _extension_maps(statement):
