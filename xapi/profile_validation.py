@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from jsonpath_ng import JSONPath
-from jsonpath_ng import parse as parse_path
+from jsonpath_ng.jsonpath import JSONPath
+from jsonpath_ng.parser import parse as parse_path
 from jsonschema import Draft7Validator, FormatChecker
 
 from xapi.profile import PROFILE, Profile
