@@ -406,7 +406,9 @@ class JourneyEvents:
     def satisfied(self, goal: Goal) -> None:
         self._emit("satisfied", self.goal_activity(goal), self.goal_parents(goal))
 
-    def completed_journey(self, done: int, waived: int, total: int) -> None:
+    def completed_journey(
+        self, done: int, waived: int, total: int, at: datetime | None = None
+    ) -> None:
         """The journey completed: how many steps the learner did, how many were waived."""
         self._emit(
             "completed",
@@ -422,6 +424,7 @@ class JourneyEvents:
                     }
                 },
             },
+            at=at,
         )
 
 

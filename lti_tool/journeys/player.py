@@ -62,6 +62,8 @@ class StepState:
     progress: StepProgress | None
     # What rating the step's goals as mastered does to it (the version's policy).
     policy: MasteryPolicy = MasteryPolicy.WAIVE
+    # The step's progress was made by this request: it is being opened for the first time.
+    opened_now: bool = False
 
     @property
     def status(self) -> ProgressStatus | None:
@@ -382,6 +384,7 @@ def progress_row(session: Session, state: JourneyState, item: StepState) -> Step
             status=ProgressStatus.IN_PROGRESS,
             attempts=0,
         )
+        item.opened_now = True
         session.add(item.progress)
     return item.progress
 
@@ -408,12 +411,12 @@ def complete_step(
 def time_on_step(item: StepState, now: datetime) -> timedelta | None:
     """Time from the step's first opening to ``now``, by the server's clock.
 
-    None when it cannot be measured: the step is opened by this very request (its progress is
-    not stored yet), or it was mastered in the self-assessment (its progress dates from then,
-    not from an opening).
+    None when it cannot be measured: the step is opened by this very request (opened and done
+    at once), or it was mastered in the self-assessment (its progress dates from then, not
+    from an opening).
     """
     progress = item.progress
-    if progress is None or progress.started_at is None or item.mastered:
+    if progress is None or item.opened_now or item.mastered or progress.started_at is None:
         return None
     return max(now - progress.started_at, timedelta(0))
 
@@ -431,10 +434,12 @@ def after_progress(state: JourneyState, events: JourneyEvents, before: Before) -
         if goal.id in met and goal.id not in before.goals_met:
             events.satisfied(goal)
     if state.complete and state.enrollment.completed_at is None:
-        state.enrollment.completed_at = utcnow()
+        now = utcnow()
+        state.enrollment.completed_at = now
         events.completed_journey(
             done=sum(1 for s in state.steps if s.done),
             waived=sum(1 for s in state.steps if s.waived),
             total=len(state.steps),
+            at=now,
         )
     queue_journey_score(events.session, events.scene, state)

@@ -313,3 +313,38 @@ def test_failed_attempt_carries_the_time_since_the_steps_first_opening(
     client.post(BASE + "/steps/step-quiz/quiz", data={"lt": token, **WRONG})
     failed = statements(app, "failed", "/steps/step-quiz")[0]
     assert failed["result"]["duration"] in ("PT2M0S", "PT2M1S")
+
+
+def test_attempt_sent_without_opening_the_step_first_has_no_duration(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    assess(client, token, NONE_MASTERED)
+    client.post(BASE + "/steps/step-quiz/quiz", data={"lt": token, **WRONG})
+    failed = statements(app, "failed", "/steps/step-quiz")[0]
+    assert "duration" not in failed["result"]
+
+
+def test_waived_step_done_afterwards_has_no_duration(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    # Its progress dates from the waiving, not from an opening: nothing to measure.
+    assess(client, token, {**NONE_MASTERED, "goal-goal-feedback": "4"})
+    client.get(BASE + "/steps/step-task", query_string={"lt": token})
+    client.post(
+        BASE + "/steps/step-task/evidence",
+        data={"lt": token, "kind": "link", "url": "https://docs.example.test/plan"},
+    )
+    completed = statements(app, "completed", "/steps/step-task")[0]
+    assert "duration" not in completed["result"]
+
+
+def test_completed_journey_timestamp_is_the_moment_stored_as_its_completion(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    assess(client, launch_token(launcher), ALL_MASTERED)
+    completed = statements(app, "completed", published_journey.key)[0]
+    with get_database(app).session() as session:
+        done_at = session.scalars(select(Enrollment.completed_at)).one()
+    assert datetime.fromisoformat(completed["timestamp"]) == done_at
