@@ -84,12 +84,8 @@ class StepState:
         return self.mastered and self.policy == MasteryPolicy.WAIVE
 
     @property
-    def optional(self) -> bool:
-        """Mastered under the optional policy: not required, and not credited until done."""
-        return self.mastered and self.policy == MasteryPolicy.OPTIONAL
-
-    @property
     def required(self) -> bool:
+        # Under either policy a mastered step may be left: waived, or optional.
         return not self.mastered
 
     @property
