@@ -11,7 +11,7 @@ import hmac
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -194,7 +194,22 @@ class StatementFactory:
         built: dict[str, Any] = json.loads(statement.to_json("1.0.3"))
         # The LRS sets "version"; leaving it out lets the same statement go to 1.0.3 and 2.0 LRSs.
         built.pop("version", None)
+        if result and isinstance(result.get("duration"), timedelta):
+            # tincan pads the fields ("PT04M12S"); whole seconds read as people write them.
+            built["result"]["duration"] = iso_duration(result["duration"])
         return built
+
+
+def iso_duration(value: timedelta) -> str:
+    """An ISO 8601 duration in whole seconds: ``PT4M12S``, ``PT1H0M5S``, ``PT0S``."""
+    seconds = max(0, int(value.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"PT{hours}H{minutes}M{seconds}S"
+    if minutes:
+        return f"PT{minutes}M{seconds}S"
+    return f"PT{seconds}S"
 
 
 def _category() -> Activity:

@@ -8,18 +8,25 @@ the outbox inside the same database transaction as the change that caused it.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.journeys.content import Question
 from lti_tool.journeys.models import Enrollment, Goal, Journey, JourneyVersion, Section, Step
 from lti_tool.lti.models import Deployment, Registration
 from lti_tool.recording import Recording, get_recording
 from lti_tool.tenancy.models import Context, Organization, Person, Unit
 from xapi.statements import ActivityRef, Situation
 from xapi.statements import Person as Actor
+
+# How much of a goal's description and of a question's prompt an activity name carries.
+GOAL_DESCRIPTION_CHARS = 1000
+QUESTION_NAME_CHARS = 200
 
 INTERACTION_TYPES = {
     "single": "choice",
@@ -85,12 +92,27 @@ class Scene:
 class JourneyEvents:
     """Builds and records the statements of one scene."""
 
-    def __init__(self, session: Session, scene: Scene, recording: Recording | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        scene: Scene,
+        recording: Recording | None = None,
+        goals: Sequence[Goal] | None = None,
+    ) -> None:
+        """``goals``: the version's goals when the caller has them loaded (else loaded once)."""
         self.session = session
         self.scene = scene
         self.recording = recording or get_recording()
         self.factory = self.recording.factory
         self._pending: list[dict[str, Any]] = []
+        self._goals = list(goals) if goals is not None else None
+
+    @property
+    def goals(self) -> list[Goal]:
+        """The version's goals, read once per request however many statements name them."""
+        if self._goals is None:
+            self._goals = list(self.scene.version.goals)
+        return self._goals
 
     # --- activities ---------------------------------------------------------------------------
     def _iri(self, *parts: str | int) -> str:
@@ -111,17 +133,48 @@ class JourneyEvents:
         return self.factory.activity("step", self._iri("steps", step.key), self._names(step.title))
 
     def goal_activity(self, goal: Goal) -> ActivityRef:
-        return self.factory.activity("goal", self._iri("goals", goal.key), self._names(goal.title))
+        """The goal with its description and, when linked, the competency it develops."""
+        base = self.factory.activity("goal", self._iri("goals", goal.key), self._names(goal.title))
+        description = (goal.description or "")[:GOAL_DESCRIPTION_CHARS]
+        return ActivityRef(
+            iri=base.iri,
+            type_iri=base.type_iri,
+            names=base.names,
+            descriptions=self._names(description) if description else {},
+            extensions={"competency": goal.competency_iri} if goal.competency_iri else {},
+        )
 
-    def question_activity(self, step: Step, key: str, prompt: str, kind: str) -> ActivityRef:
+    def goal_parents(self, goal: Goal) -> tuple[ActivityRef, ...]:
+        """A sub-goal's parent is its goal; a goal's parent is the journey."""
+        if goal.parent_id is not None:
+            parent = next((g for g in self.goals if g.id == goal.parent_id), None)
+            if parent is not None:
+                return (self.goal_activity(parent),)
+        return (self.journey_activity(),)
+
+    def step_goals(self, step: Step) -> tuple[ActivityRef, ...]:
+        """The goals the step serves, in the order the step names them."""
+        by_key = {goal.key: goal for goal in self.goals}
+        return tuple(self.goal_activity(by_key[k]) for k in step.goal_keys if k in by_key)
+
+    def question_activity(self, step: Step, question: Question) -> ActivityRef:
+        """The question as a complete cmi.interaction: prompt, choices, correct responses."""
+        prompt = question.prompt
         base = self.factory.activity(
-            "question", self._iri("steps", step.key, "questions", key), self._names(prompt[:200])
+            "question",
+            self._iri("steps", step.key, "questions", question.key),
+            self._names(prompt[:QUESTION_NAME_CHARS]),
         )
         return ActivityRef(
             iri=base.iri,
             type_iri=base.type_iri,
             names=base.names,
-            interaction_type=INTERACTION_TYPES.get(kind),
+            descriptions=self._names(prompt),
+            interaction_type=INTERACTION_TYPES.get(question.kind),
+            choices=tuple((c.key, self._names(c.text)) for c in question.choices)
+            if question.kind in ("single", "multiple")
+            else (),
+            correct_responses=(correct_response(question),),
         )
 
     # --- statements ---------------------------------------------------------------------------
@@ -162,8 +215,14 @@ class JourneyEvents:
         parents: tuple[ActivityRef, ...] = (),
         result: dict[str, Any] | None = None,
         actor: Person | None = None,
+        others: tuple[ActivityRef, ...] = (),
+        at: datetime | None = None,
     ) -> None:
+        """Build one statement; ``at`` is the moment of the action when the caller fixed it."""
         who = actor or self.scene.person
+        situation = self._situation(parents)
+        if others:
+            situation = replace(situation, others=others)
         self._pending.append(
             self.factory.build(
                 person=Actor(
@@ -177,8 +236,9 @@ class JourneyEvents:
                 policy=self.recording.policy(self.scene.organization),
                 verb=verb,
                 target=target,
-                situation=self._situation(parents),
+                situation=situation,
                 result=result,
+                timestamp=at,
             )
         )
 
@@ -215,7 +275,7 @@ class JourneyEvents:
         self._emit(
             "rated",
             self.goal_activity(goal),
-            (self.journey_activity(),),
+            self.goal_parents(goal),
             {
                 "score_raw": level,
                 "score_min": 1,
@@ -225,11 +285,31 @@ class JourneyEvents:
             actor=rater,
         )
 
-    def waived(self, step: Step, section: Section) -> None:
+    def _step(
+        self,
+        verb: str,
+        step: Step,
+        section: Section,
+        result: dict[str, Any] | None = None,
+        actor: Person | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """A statement about a step: its section as parent, its goals as other context."""
         self._emit(
-            "waived",
+            verb,
             self.step_activity(step),
             (self.section_activity(section),),
+            result,
+            actor=actor,
+            others=self.step_goals(step),
+            at=at,
+        )
+
+    def waived(self, step: Step, section: Section) -> None:
+        self._step(
+            "waived",
+            step,
+            section,
             {
                 "completion": True,
                 "extensions": {self.factory.profile.extension("reason"): "mastered"},
@@ -237,63 +317,83 @@ class JourneyEvents:
         )
 
     def experienced(self, step: Step, section: Section) -> None:
-        self._emit("experienced", self.step_activity(step), (self.section_activity(section),))
+        self._step("experienced", step, section)
 
     def completed_step(
-        self, step: Step, section: Section, score: float | None = None, success: bool | None = None
+        self,
+        step: Step,
+        section: Section,
+        score: float | None = None,
+        success: bool | None = None,
+        duration: timedelta | None = None,
+        at: datetime | None = None,
     ) -> None:
         result: dict[str, Any] = {"completion": True}
         if score is not None:
             result["score_scaled"] = round(score, 4)
         if success is not None:
             result["success"] = success
-        self._emit("completed", self.step_activity(step), (self.section_activity(section),), result)
+        if duration is not None:
+            result["duration"] = duration
+        self._step("completed", step, section, result, at=at)
 
     def commented(
         self, step: Step, section: Section, length: int, actor: Person | None = None
     ) -> None:
         # The reflection's text is private to the learner and the course's instructors: the
         # statement says that it was written and how long it is, never what it says.
-        self._emit(
+        self._step(
             "commented",
-            self.step_activity(step),
-            (self.section_activity(section),),
+            step,
+            section,
             {"extensions": {self.factory.profile.extension("text-length"): length}},
             actor=actor,
         )
 
-    def answered(
-        self, step: Step, key: str, prompt: str, kind: str, response: str, correct: bool
+    def replied(
+        self, step: Step, section: Section, length: int, actor: Person | None = None
     ) -> None:
+        """A message in the dialogue on a reflection, by an instructor or the learner."""
+        # Like the reflection, the message stays in the tool: only its length is recorded.
+        self._step(
+            "replied",
+            step,
+            section,
+            {"extensions": {self.factory.profile.extension("text-length"): length}},
+            actor=actor,
+        )
+
+    def answered(self, step: Step, question: Question, response: str, correct: bool) -> None:
         self._emit(
             "answered",
-            self.question_activity(step, key, prompt, kind),
+            self.question_activity(step, question),
             (self.step_activity(step),),
             {"response": response, "success": correct},
+            others=self.step_goals(step),
         )
 
     def scored(
-        self, step: Step, section: Section, score: float, passed: bool, attempt: int
+        self,
+        step: Step,
+        section: Section,
+        score: float,
+        passed: bool,
+        attempt: int,
+        duration: timedelta | None = None,
+        at: datetime | None = None,
     ) -> None:
-        self._emit(
-            "passed" if passed else "failed",
-            self.step_activity(step),
-            (self.section_activity(section),),
-            {
-                "score_scaled": round(score, 4),
-                "success": passed,
-                "completion": passed,
-                "extensions": {self.factory.profile.extension("attempt"): attempt},
-            },
-        )
+        result: dict[str, Any] = {
+            "score_scaled": round(score, 4),
+            "success": passed,
+            "completion": passed,
+            "extensions": {self.factory.profile.extension("attempt"): attempt},
+        }
+        if duration is not None:
+            result["duration"] = duration
+        self._step("passed" if passed else "failed", step, section, result, at=at)
 
     def attempted(self, step: Step, section: Section, kind: str) -> None:
-        self._emit(
-            "attempted",
-            self.step_activity(step),
-            (self.section_activity(section),),
-            {"response": kind},
-        )
+        self._step("attempted", step, section, {"response": kind})
 
     def progressed(self, percent: int) -> None:
         self._emit(
@@ -304,10 +404,50 @@ class JourneyEvents:
         )
 
     def satisfied(self, goal: Goal) -> None:
-        self._emit("satisfied", self.goal_activity(goal), (self.journey_activity(),))
+        self._emit("satisfied", self.goal_activity(goal), self.goal_parents(goal))
 
-    def completed_journey(self) -> None:
-        self._emit("completed", self.journey_activity(), (), {"completion": True})
+    def completed_journey(
+        self, done: int, waived: int, total: int, at: datetime | None = None
+    ) -> None:
+        """The journey completed: how many steps the learner did, how many were waived."""
+        self._emit(
+            "completed",
+            self.journey_activity(),
+            (),
+            {
+                "completion": True,
+                "extensions": {
+                    self.factory.profile.extension("steps"): {
+                        "done": done,
+                        "waived": waived,
+                        "total": total,
+                    }
+                },
+            },
+            at=at,
+        )
+
+
+def correct_response(question: Question) -> str:
+    """The correct responses pattern of a question (xAPI 1.0.3, 4.1.4.1 interaction activities).
+
+    Choice keys joined by ``[,]``; ``true`` or ``false``; the number, or ``min[:]max`` when the
+    question accepts a range around it.
+    """
+    if question.kind in ("single", "multiple"):
+        return "[,]".join(c.key for c in question.choices if c.correct)
+    if question.kind == "true_false":
+        return "true" if question.answer else "false"
+    target = float(question.answer) if isinstance(question.answer, (int, float)) else 0.0
+    if question.tolerance > 0:
+        low, high = target - question.tolerance, target + question.tolerance
+        return f"{_number(low)}[:]{_number(high)}"
+    return _number(target)
+
+
+def _number(value: float) -> str:
+    # Up to 15 significant digits: 4.0 reads "4", 0.1 + 0.2 reads "0.3".
+    return f"{value:.15g}"
 
 
 def _uuid(value: str) -> uuid.UUID:

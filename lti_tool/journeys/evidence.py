@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.journeys.errors import JourneyError
-from lti_tool.journeys.events import JourneyEvents, Scene
 from lti_tool.journeys.models import Enrollment, Evidence, StepType
 from lti_tool.journeys.player import (
     JourneyState,
     after_progress,
     complete_step,
+    journey_events,
     lock_state,
     progress_row,
     touch,
@@ -126,13 +126,13 @@ def submit_evidence(
         session.commit()  # the same evidence sent twice (a double click): keep the first
         return earlier
     session.add(evidence)
-    events = JourneyEvents(session, Scene.load(session, state.enrollment))
-    before = state.percent
+    events = journey_events(session, state)
+    before = state.before()
     progress_row(session, state, item)
     events.attempted(item.step, item.section, kind)
     complete_step(item, events)
     touch(state, item.step)
-    after_progress(state, events, before, item)
+    after_progress(state, events, before)
     events.flush()
     session.commit()
     return evidence

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from lti_tool.journeys.authoring import latest_published, load_published
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
-from lti_tool.journeys.events import JourneyEvents, Scene
 from lti_tool.journeys.models import (
     Enrollment,
     GoalRating,
@@ -26,7 +25,13 @@ from lti_tool.journeys.models import (
     ReflectionComment,
     StepProgress,
 )
-from lti_tool.journeys.player import JourneyState, descriptors, load_state, lock_enrollment
+from lti_tool.journeys.player import (
+    JourneyState,
+    descriptors,
+    journey_events,
+    load_state,
+    lock_enrollment,
+)
 from lti_tool.journeys.submissions import add_reflection_comment
 from lti_tool.lti.roles import ToolRole
 from lti_tool.lti.session_token import LaunchIdentity
@@ -255,7 +260,7 @@ def rate_goals(
         raise JourneyError("rating_missing", _l("Choose a level for at least one goal."))
     lock_enrollment(session, state.enrollment.id)
     latest = instructor_ratings(session, state.enrollment.id)
-    events = JourneyEvents(session, Scene.load(session, state.enrollment))
+    events = journey_events(session, state)
     count = 0
     for goal in state.version.goals:
         if goal.id not in given:
@@ -295,8 +300,8 @@ def answer_reflection(
         session.commit()
         return comment
     item = next(s for s in state.steps if s.step.id == reflection.step_id)
-    events = JourneyEvents(session, Scene.load(session, state.enrollment))
-    events.commented(item.step, item.section, len(comment.body), actor=author)
+    events = journey_events(session, state)
+    events.replied(item.step, item.section, len(comment.body), actor=author)
     events.flush()
     session.commit()
     return comment

@@ -6,6 +6,7 @@ Every action commits together with its xAPI statements (``journeys.events``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -59,6 +60,10 @@ class StepState:
     step: Step
     section: Section
     progress: StepProgress | None
+    # What rating the step's goals as mastered does to it (the version's policy).
+    policy: MasteryPolicy = MasteryPolicy.WAIVE
+    # The step's progress was made by this request: it is being opened for the first time.
+    opened_now: bool = False
 
     @property
     def status(self) -> ProgressStatus | None:
@@ -69,24 +74,32 @@ class StepState:
         return self.status == ProgressStatus.COMPLETED
 
     @property
-    def waived(self) -> bool:
+    def mastered(self) -> bool:
+        """Not begun, and its goals rated as mastered in the opening self-assessment."""
         return self.status == ProgressStatus.WAIVED
 
     @property
+    def waived(self) -> bool:
+        """Mastered under the waive policy: credited as done without being done."""
+        return self.mastered and self.policy == MasteryPolicy.WAIVE
+
+    @property
     def required(self) -> bool:
-        return not self.waived
+        # Under either policy a mastered step may be left: waived, or optional.
+        return not self.mastered
 
     @property
     def credit(self) -> float:
         """The step's share of done (0-1), the one measure of xAPI progress and of the score.
 
-        Done and waived steps count 1 (a waived step is credited as mastered); a knowledge
-        check not yet passed counts its best result; anything else 0.
+        Done and waived steps count 1 (a waived step is credited as mastered; an optional one
+        is not, until it is done); a knowledge check not yet passed counts its best result;
+        anything else 0.
         """
         progress = self.progress
         if progress is None:
             return 0.0
-        if progress.status in (ProgressStatus.COMPLETED, ProgressStatus.WAIVED):
+        if self.done or self.waived:
             return 1.0
         if self.step.type == StepType.KNOWLEDGE_CHECK and progress.score is not None:
             return max(0.0, min(1.0, progress.score))
@@ -157,6 +170,32 @@ class JourneyState:
 
     def rating(self, goal: Goal, phase: RatingPhase | str) -> int | None:
         return self.ratings.get((goal.id, str(phase)))
+
+    def goal_steps(self, goal: Goal) -> list[StepState]:
+        """The steps of a goal: its own and those of its sub-goals."""
+        keys = {goal.key} | {g.key for g in self.version.goals if g.parent_id == goal.id}
+        return [s for s in self.steps if keys & set(s.step.goal_keys)]
+
+    def goal_met(self, goal: Goal) -> bool:
+        """Every required step of the goal done, and at least one of its steps done or waived."""
+        steps = self.goal_steps(goal)
+        return all(s.done for s in steps if s.required) and any(s.done or s.waived for s in steps)
+
+    @property
+    def goals_met(self) -> frozenset[int]:
+        return frozenset(goal.id for goal in self.version.goals if self.goal_met(goal))
+
+    def before(self) -> Before:
+        """What ``after_progress`` compares with: taken before a change of progress."""
+        return Before(percent=self.percent, goals_met=self.goals_met)
+
+
+@dataclass(frozen=True)
+class Before:
+    """The share done and the goals met before a change, so each is announced once."""
+
+    percent: int
+    goals_met: frozenset[int]
 
 
 def find_published_journey(session: Session, identity: LaunchIdentity, slug: str) -> Journey:
@@ -282,7 +321,12 @@ def load_state(session: Session, enrollment: Enrollment) -> JourneyState:
         if rating.phase is not None:
             ratings[(rating.goal_id, rating.phase.value)] = rating.level
     steps = [
-        StepState(step=step, section=section, progress=progress.get(step.id))
+        StepState(
+            step=step,
+            section=section,
+            progress=progress.get(step.id),
+            policy=version.mastery_policy,
+        )
         for section in version.sections
         for step in section.steps
     ]
@@ -323,6 +367,11 @@ def waive_label_policy(state: JourneyState) -> MasteryPolicy:
     return state.version.mastery_policy
 
 
+def journey_events(session: Session, state: JourneyState) -> JourneyEvents:
+    """The events of the learner's enrollment, naming the goals the state has loaded."""
+    return JourneyEvents(session, Scene.load(session, state.enrollment), goals=state.version.goals)
+
+
 def progress_row(session: Session, state: JourneyState, item: StepState) -> StepProgress:
     if item.progress is None:
         item.progress = StepProgress(
@@ -331,6 +380,7 @@ def progress_row(session: Session, state: JourneyState, item: StepState) -> Step
             status=ProgressStatus.IN_PROGRESS,
             attempts=0,
         )
+        item.opened_now = True
         session.add(item.progress)
     return item.progress
 
@@ -345,31 +395,47 @@ def complete_step(
         progress.score = max(score, progress.score or 0.0)
     if progress.status == ProgressStatus.COMPLETED:
         return
+    # One reading of the clock: the step's completion, its duration and the statement's
+    # timestamp are the same moment.
+    now = utcnow()
+    duration = time_on_step(item, now)
     progress.status = ProgressStatus.COMPLETED
-    progress.completed_at = utcnow()
-    events.completed_step(item.step, item.section, score, success)
+    progress.completed_at = now
+    events.completed_step(item.step, item.section, score, success, duration=duration, at=now)
 
 
-def after_progress(
-    state: JourneyState,
-    events: JourneyEvents,
-    previous_percent: int | None,
-    just_done: StepState | None = None,
-) -> None:
-    """Progress, goals satisfied by the step just done, and the journey's completion, once each."""
+def time_on_step(item: StepState, now: datetime) -> timedelta | None:
+    """Time from the step's first opening to ``now``, by the server's clock.
+
+    None when it cannot be measured: the step is opened by this very request (opened and done
+    at once), or it was mastered in the self-assessment (its progress dates from then, not
+    from an opening).
+    """
+    progress = item.progress
+    if progress is None or item.opened_now or item.mastered or progress.started_at is None:
+        return None
+    return max(now - progress.started_at, timedelta(0))
+
+
+def after_progress(state: JourneyState, events: JourneyEvents, before: Before) -> None:
+    """Progress, goals newly met (by a done or a waived step), and the journey's completion.
+
+    Each is recorded once: a goal is satisfied when it turns met, which it never stops being.
+    """
     percent = state.percent
-    if previous_percent is not None and percent != previous_percent:
+    if percent != before.percent:
         events.progressed(percent)
-    if just_done is not None and just_done.done:
-        for goal in state.version.goals:
-            # A goal covers its own steps and those of its sub-goals.
-            keys = {goal.key} | {g.key for g in state.version.goals if g.parent_id == goal.id}
-            if not keys & set(just_done.step.goal_keys):
-                continue
-            required = [s for s in state.steps if keys & set(s.step.goal_keys) and s.required]
-            if all(s.done for s in required):
-                events.satisfied(goal)
+    met = state.goals_met
+    for goal in state.version.goals:
+        if goal.id in met and goal.id not in before.goals_met:
+            events.satisfied(goal)
     if state.complete and state.enrollment.completed_at is None:
-        state.enrollment.completed_at = utcnow()
-        events.completed_journey()
+        now = utcnow()
+        state.enrollment.completed_at = now
+        events.completed_journey(
+            done=sum(1 for s in state.steps if s.done),
+            waived=sum(1 for s in state.steps if s.waived),
+            total=len(state.steps),
+            at=now,
+        )
     queue_journey_score(events.session, events.scene, state)

@@ -219,10 +219,9 @@ def _guarded(slug: str, key: str, action: str) -> ResponseReturnValue:
                 raise JourneyNotFoundError(
                     "reflection_missing", _("Write your reflection before you comment on it.")
                 )
-            submissions.add_reflection_comment(
-                session, reflection, state.enrollment.person_id, request.form.get("text", "")
+            submissions.reply_to_reflection(
+                session, state, reflection, request.form.get("text", "")
             )
-            session.commit()
     except JourneyError as exc:
         session.rollback()
         fresh = player.load_state(session, state.enrollment)

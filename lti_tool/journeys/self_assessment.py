@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.journeys.errors import JourneyConflictError, JourneyError
-from lti_tool.journeys.events import JourneyEvents, Scene
+from lti_tool.journeys.events import JourneyEvents
 from lti_tool.journeys.models import (
     GoalRating,
     ProgressStatus,
@@ -24,6 +24,7 @@ from lti_tool.journeys.player import (
     JourneyState,
     after_progress,
     descriptors,
+    journey_events,
     lock_state,
     touch,
 )
@@ -69,8 +70,8 @@ def submit_self_assessment(
             "journey_not_complete",
             _l("The closing self-assessment opens when every required step is done."),
         )
-    before = state.percent
-    events = JourneyEvents(session, Scene.load(session, state.enrollment))
+    before = state.before()
+    events = journey_events(session, state)
     for goal in goals:
         level = parsed[goal.id]
         session.add(
@@ -89,7 +90,7 @@ def submit_self_assessment(
         state.enrollment.self_assessed_at = utcnow()
         _apply_mastery(session, state, parsed, events)
     touch(state)
-    after_progress(state, events, previous_percent=before)
+    after_progress(state, events, before)
     events.flush()
     session.commit()
 
@@ -112,4 +113,6 @@ def _apply_mastery(
             status=ProgressStatus.WAIVED,
         )
         session.add(item.progress)
-        events.waived(item.step, item.section)
+        # Under the optional policy the step only stops being required: nothing is waived.
+        if item.waived:
+            events.waived(item.step, item.section)

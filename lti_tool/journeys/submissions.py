@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.db import utcnow
 from lti_tool.journeys.content import (
     KnowledgeCheckConfig,
     PracticeConfig,
@@ -16,7 +17,6 @@ from lti_tool.journeys.content import (
     parse_step_config,
 )
 from lti_tool.journeys.errors import JourneyConflictError, JourneyError
-from lti_tool.journeys.events import JourneyEvents, Scene
 from lti_tool.journeys.grading import Grade, grade
 from lti_tool.journeys.models import (
     QuizAttempt,
@@ -30,9 +30,11 @@ from lti_tool.journeys.player import (
     StepState,
     after_progress,
     complete_step,
+    journey_events,
     lock_enrollment,
     lock_state,
     progress_row,
+    time_on_step,
     touch,
 )
 
@@ -44,12 +46,12 @@ def open_step(session: Session, state: JourneyState, key: str) -> JourneyState:
     item = state.step(key)
     touch(state, item.step)
     if item.step.type == StepType.CONTENT and not item.done:
-        events = JourneyEvents(session, Scene.load(session, state.enrollment))
-        before = state.percent
+        events = journey_events(session, state)
+        before = state.before()
         progress_row(session, state, item)
         events.experienced(item.step, item.section)
         complete_step(item, events)
-        after_progress(state, events, before, item)
+        after_progress(state, events, before)
         events.flush()
     elif item.progress is None:
         progress_row(session, state, item)
@@ -92,13 +94,13 @@ def submit_reflection(session: Session, state: JourneyState, key: str, text: str
         session.add(reflection)
     else:
         reflection.body = body
-    events = JourneyEvents(session, Scene.load(session, state.enrollment))
-    before = state.percent
+    events = journey_events(session, state)
+    before = state.before()
     progress_row(session, state, item)
     events.commented(item.step, item.section, len(body))
     complete_step(item, events)
     touch(state, item.step)
-    after_progress(state, events, before, item)
+    after_progress(state, events, before)
     events.flush()
     session.commit()
     return reflection
@@ -171,25 +173,27 @@ def submit_quiz(
         passed=result.passed,
     )
     session.add(stored)
-    events = JourneyEvents(session, Scene.load(session, state.enrollment))
-    before = state.percent
+    events = journey_events(session, state)
+    before = state.before()
     progress = progress_row(session, state, item)
     progress.attempts = used + 1
     progress.score = max(result.score, progress.score or 0.0)
     for question, outcome in zip(config.questions, result.questions, strict=True):
-        events.answered(
-            item.step,
-            question.key,
-            question.prompt,
-            question.kind,
-            outcome.response,
-            outcome.correct,
-        )
-    events.scored(item.step, item.section, result.score, result.passed, used + 1)
+        events.answered(item.step, question, outcome.response, outcome.correct)
+    now = utcnow()
+    events.scored(
+        item.step,
+        item.section,
+        result.score,
+        result.passed,
+        used + 1,
+        duration=time_on_step(item, now),
+        at=now,
+    )
     if result.passed:
         complete_step(item, events, result.score, True)
     touch(state, item.step)
-    after_progress(state, events, before, item)
+    after_progress(state, events, before)
     events.flush()
     session.commit()
     return result, stored
@@ -244,6 +248,22 @@ def add_reflection_comment(
         return latest
     comment = ReflectionComment(reflection_id=reflection.id, author_id=author_id, body=body)
     session.add(comment)
+    return comment
+
+
+def reply_to_reflection(
+    session: Session, state: JourneyState, reflection: Reflection, text: str
+) -> ReflectionComment:
+    """The learner's message in the dialogue on their reflection, with its statement."""
+    comment = add_reflection_comment(session, reflection, state.enrollment.person_id, text)
+    if comment not in session.new:  # the same message sent twice: recorded the first time
+        session.commit()
+        return comment
+    item = next(s for s in state.steps if s.step.id == reflection.step_id)
+    events = journey_events(session, state)
+    events.replied(item.step, item.section, len(comment.body))
+    events.flush()
+    session.commit()
     return comment
 
 

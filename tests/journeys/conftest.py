@@ -134,6 +134,39 @@ def published_journey(app: Flask, registration: Registration) -> Journey:
         return journey
 
 
+COMPETENCY = "https://example.org/competencies/digcompedu/2.1"
+
+
+def described_document(**overrides: Any) -> JourneyDocument:
+    """The sample journey with a described goal linked to a competency, and a numeric range."""
+    body = sample_document().model_dump()
+    body["goals"][0]["description"] = "Välja och granska AI-verktyg. " * 50
+    body["goals"][0]["competency"] = COMPETENCY
+    body["sections"][1]["steps"][0]["content"]["questions"][2]["tolerance"] = 0.5
+    body.update(overrides)
+    return JourneyDocument.model_validate(body)
+
+
+def publish_document(app: Flask, registration: Registration, document: JourneyDocument) -> Journey:
+    with get_database(app).session() as session:
+        journey = create_journey(session, registration.organization_id, document)
+        publish(session, journey)
+        session.expunge(journey)
+        return journey
+
+
+@pytest.fixture
+def described_journey(app: Flask, registration: Registration) -> Journey:
+    """``digital-kompetens`` with a goal's description and competency and a numeric range."""
+    return publish_document(app, registration, described_document())
+
+
+@pytest.fixture
+def optional_journey(app: Flask, registration: Registration) -> Journey:
+    """``digital-kompetens`` whose mastered steps become optional instead of waived."""
+    return publish_document(app, registration, sample_document(mastery_policy="optional"))
+
+
 def launch_token(launcher: Launcher, roles: list[str] | None = None, **overrides: Any) -> str:
     """A launch into the journey (custom ``journey`` parameter) and its session token."""
     claims: dict[str, Any] = {"custom": {"journey": "digital-kompetens"}}

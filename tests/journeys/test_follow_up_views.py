@@ -7,11 +7,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from lti_tool.db import get_database
-from lti_tool.journeys.models import Enrollment, GoalRating, Journey, RatingSource
+from lti_tool.journeys.models import Enrollment, GoalRating, Journey, RatingSource, Reflection
 from lti_tool.tenancy.models import Context
 from tests.conftest import Launcher
 from tests.journeys.conftest import INSTRUCTOR, launch_token
 from tests.journeys.test_player_views import recorded
+from xapi.profile import PROFILE
 
 BASE = "/journeys/digital-kompetens"
 
@@ -114,6 +115,28 @@ def test_instructor_answer_appears_in_the_learners_dialogue(
     page = client.get(BASE + "/steps/step-reflect", query_string={"lt": learner})
     assert "Vad gjorde du?" in page.get_data(as_text=True)
     assert RatingSource.SELF.value == "self"
+
+
+def test_instructor_answer_records_replied_by_the_instructor(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    _learner_with_reflection(client, launcher)
+    teacher = launch_token(launcher, roles=INSTRUCTOR, sub="teacher-1")
+    with get_database(app).session() as session:
+        enrollment_id = session.scalars(select(Enrollment.id)).one()
+        reflection_id = session.scalars(select(Reflection.id)).one()
+    page = f"/courses/{_course_id(app)}/journeys/digital-kompetens/learners/{enrollment_id}"
+    sent = client.post(
+        f"{page}/reflections/{reflection_id}/comments",
+        data={"lt": teacher, "text": "Vad gjorde du?"},
+    )
+    assert sent.status_code == 303
+    replied = [s for s in recorded(app) if s["verb"]["id"].endswith("/replied")]
+    assert [s["actor"]["account"]["name"] for s in replied] == ["teacher-1"]
+    assert replied[0]["object"]["id"].endswith("/steps/step-reflect")
+    assert replied[0]["result"]["extensions"] == {
+        PROFILE.extension("text-length"): len("Vad gjorde du?")
+    }
 
 
 def test_progress_table_reads_a_page_number_in_other_digits_as_the_first_page(

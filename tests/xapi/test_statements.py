@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
 
-from xapi.statements import ActivityRef, Person, PrivacyPolicy, Situation, StatementFactory
+from xapi.statements import (
+    ActivityRef,
+    Person,
+    PrivacyPolicy,
+    Situation,
+    StatementFactory,
+    iso_duration,
+)
 
 BASE = "https://journeys.example.se"
 PERSON = Person(issuer="https://canvas.instructure.com", sub="u-42", name="Maja", email="m@x.se")
@@ -110,3 +117,23 @@ def test_profile_is_served_as_json_ld_at_its_iri(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert response.mimetype == "application/ld+json"
     assert response.get_json(force=True)["id"] == "https://w3id.org/xapi/lti-journeys"
+
+
+def test_iso_duration_is_written_in_whole_seconds_without_padding() -> None:
+    assert iso_duration(timedelta(minutes=4, seconds=12, microseconds=900_000)) == "PT4M12S"
+    assert iso_duration(timedelta(hours=26, seconds=5)) == "PT26H0M5S"
+    assert iso_duration(timedelta(0)) == "PT0S"
+
+
+def test_statement_result_duration_is_an_iso_8601_duration() -> None:
+    factory = StatementFactory(BASE)
+    step = factory.activity("step", factory.activity_iri("journeys", "j", "steps", "s"), {})
+    statement = factory.build(
+        person=PERSON,
+        policy=PrivacyPolicy(),
+        verb="completed",
+        target=step,
+        situation=Situation(),
+        result={"completion": True, "duration": timedelta(minutes=4, seconds=12)},
+    )
+    assert statement["result"]["duration"] == "PT4M12S"
