@@ -89,6 +89,11 @@ class StepState:
         return not self.mastered
 
     @property
+    def counts(self) -> bool:
+        """Whether the step is part of the measure: an optional step only once it is done."""
+        return not (self.mastered and not self.waived and not self.done)
+
+    @property
     def credit(self) -> float:
         """The step's share of done (0-1), the one measure of xAPI progress and of the score.
 
@@ -125,10 +130,15 @@ class JourneyState:
 
     @property
     def score(self) -> float:
-        """The share of the journey done, 0-100 with two decimals (see ``StepState.credit``)."""
-        if not self.steps:
-            return 0.0
-        return round(100 * sum(s.credit for s in self.steps) / len(self.steps), 2)
+        """The share of the journey done, 0-100 with two decimals (see ``StepState.credit``).
+
+        Steps made optional by the self-assessment (the optional policy) are left out until
+        they are done, so a journey completed without them scores 100.
+        """
+        counted = [s for s in self.steps if s.counts]
+        if not counted:
+            return 100.0 if self.steps else 0.0
+        return round(100 * sum(s.credit for s in counted) / len(counted), 2)
 
     @property
     def percent(self) -> int:

@@ -157,6 +157,16 @@ def test_optional_steps_are_not_required_to_complete_the_journey(
     assert steps == {"done": 2, "waived": 0, "total": 4}
 
 
+def test_a_journey_completed_without_its_optional_steps_scores_100(
+    app: Flask, client: FlaskClient, launcher: Launcher, optional_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    assert assess(client, token, "start", {**NONE_MASTERED, "goal-goal-feedback": "4"}) == 303
+    client.get(BASE + "/steps/step-read", query_string={"lt": token})
+    client.post(BASE + "/steps/step-reflect/reflection", data={"lt": token, "text": "Källor."})
+    assert progress_values(app) == [50, 100]
+
+
 def test_goal_met_through_waivers_is_satisfied_by_the_self_assessment(
     app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
 ) -> None:
