@@ -49,12 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     runtime.init_app(app, settings, database)
     i18n.init_app(app, settings.default_locale)
     init_profile_routes(app)
-    recording.init_app(
-        app,
-        settings.base_url,
-        settings.effective_secret_key,
-        validate=settings.validate_statements,
-    )
+    recording.init_app(app, settings.base_url, validate=settings.validate_statements)
     init_lrs(
         app,
         database.sessionmaker,

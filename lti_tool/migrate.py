@@ -22,8 +22,12 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", secret_key: str | None = None) -> None:
+    """Upgrade to ``revision``; ``secret_key`` is the app's (data migrations that need it read
+    the environment's settings when it is not given)."""
     cfg = alembic_config(engine)
+    if secret_key is not None:
+        cfg.attributes["secret_key"] = secret_key
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)

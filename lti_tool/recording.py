@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 
 from flask import Flask, current_app
@@ -26,18 +24,15 @@ TOOL_PLATFORM = "https://purl.imsglobal.org/spec/lti/claim/tool_platform"
 class Recording:
     """Statement factory and recorder of one app, with the per-organisation privacy policy."""
 
-    def __init__(self, base_url: str, secret_key: str, validate: bool = False) -> None:
+    def __init__(self, base_url: str, validate: bool = False) -> None:
+        self.base_url = base_url.rstrip("/")
         self.factory = StatementFactory(base_url)
         self.recorder = Recorder(base_url, validate=validate)
-        self._key = hmac.new(
-            secret_key.encode(), b"lti-journeys xapi pseudonyms", hashlib.sha256
-        ).digest()
 
     def policy(self, org: AnyOrganization) -> PrivacyPolicy:
-        key = None
-        if org.xapi_pseudonymise:
-            # One key per organisation: pseudonyms cannot be joined across organisations.
-            key = hmac.new(self._key, str(org.id).encode(), hashlib.sha256).digest()
+        # The organisation's own stored key: pseudonyms cannot be joined across organisations,
+        # and they outlive a rotation of the app's secret key.
+        key = bytes(org.xapi_pseudonym_key) if org.xapi_pseudonymise else None
         return PrivacyPolicy(pseudonymise_key=key, include_identity=org.xapi_include_identity)
 
     def situation(
@@ -111,8 +106,8 @@ class Recording:
         self.recorder.record(session, tenant_of(org), statements)
 
 
-def init_app(app: Flask, base_url: str, secret_key: str, validate: bool = False) -> Recording:
-    recording = Recording(base_url, secret_key, validate)
+def init_app(app: Flask, base_url: str, validate: bool = False) -> Recording:
+    recording = Recording(base_url, validate)
     app.extensions[EXTENSION_KEY] = recording
     return recording
 

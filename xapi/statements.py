@@ -23,6 +23,7 @@ from tincan import (
     Context,
     ContextActivities,
     Extensions,
+    Group,
     InteractionComponent,
     InteractionComponentList,
     LanguageMap,
@@ -45,6 +46,15 @@ class Person:
     sub: str
     name: str | None = None
     email: str | None = None
+
+
+@dataclass(frozen=True)
+class IdentifiedGroup:
+    """A group that stands for a body such as an organisation or a school unit: an account at
+    ``home_page`` (the tool), with no members listed."""
+
+    home_page: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,11 @@ def actor_agent(person: Person, policy: PrivacyPolicy) -> Agent:
     return agent
 
 
+def group_actor(group: IdentifiedGroup) -> Group:
+    """An identified group; the privacy policy does not apply, as it names no person."""
+    return Group(account=AgentAccount(home_page=group.home_page, name=group.name))
+
+
 class StatementFactory:
     """Makes statements of the tool's profile; activity IRIs are minted under the base URL."""
 
@@ -147,7 +162,7 @@ class StatementFactory:
     def build(
         self,
         *,
-        person: Person,
+        person: Person | IdentifiedGroup,
         policy: PrivacyPolicy,
         verb: str,
         target: ActivityRef,
@@ -156,7 +171,11 @@ class StatementFactory:
         timestamp: datetime | None = None,
         statement_id: uuid.UUID | None = None,
     ) -> dict[str, Any]:
-        """A complete statement as a JSON-ready dict, with its id and timestamp set now."""
+        """A complete statement as a JSON-ready dict, with its id and timestamp set now.
+
+        ``person`` is who acted: a person (an account at their platform, under ``policy``) or a
+        group standing for an organisation or a school unit.
+        """
         concept = self.profile.verbs[verb]
         extensions: dict[str, Any] = {}
         for key, value in (
@@ -184,7 +203,9 @@ class StatementFactory:
         statement = Statement(
             id=statement_id or uuid.uuid4(),
             timestamp=timestamp or datetime.now(UTC),
-            actor=actor_agent(person, policy),
+            actor=group_actor(person)
+            if isinstance(person, IdentifiedGroup)
+            else actor_agent(person, policy),
             verb=Verb(id=concept.iri, display=LanguageMap(concept.display())),
             object=target.to_tincan(),
             context=context,
@@ -197,6 +218,8 @@ class StatementFactory:
         if result and isinstance(result.get("duration"), timedelta):
             # tincan pads the fields ("PT04M12S"); whole seconds read as people write them.
             built["result"]["duration"] = iso_duration(result["duration"])
+        if built["actor"].get("objectType") == "Group" and not built["actor"].get("member"):
+            built["actor"].pop("member", None)  # an identified group lists no members
         return built
 
 

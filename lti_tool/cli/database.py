@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from lti_tool import migrate
@@ -19,7 +20,10 @@ def db_group() -> None:
 def upgrade(revision: str) -> None:
     engine = get_database().engine
     before = migrate.current_revision(engine)
-    migrate.upgrade(engine, revision)
+    settings = current_app.config["LTI_JOURNEYS_SETTINGS"]
+    # The key the app has signed with (the development default when none is set), so the
+    # pseudonym keys that migration 0017 derives are the ones earlier statements used.
+    migrate.upgrade(engine, revision, secret_key=settings.effective_secret_key)
     after = migrate.current_revision(engine)
     click.echo(
         f"Database {engine.url.render_as_string(hide_password=True)}: {before or 'empty'} -> {after}"

@@ -23,6 +23,7 @@ from lti_tool.lti.passback import (
 )
 from lti_tool.lti.runtime import get_runtime
 from lti_tool.lti.state_store import DatabaseStateStore
+from lti_tool.recording import get_recording
 from lti_tool.tenancy.roster import access_tokens
 from lti_tool.tenancy.roster_worker import RosterWorker
 from lti_tool.tenancy.services import get_organization
@@ -59,6 +60,7 @@ def roster_worker(app: Flask) -> RosterWorker:
         get_database(app).sessionmaker,
         access_tokens(app),
         lambda session: signing_key(session, box),
+        recording=get_recording(app),
     )
 
 

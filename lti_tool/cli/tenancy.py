@@ -81,11 +81,38 @@ def unit_list(org_slug: str, as_json: bool) -> None:
     default=None,
     help="Include the person's name, as the LMS shares it, in statements.",
 )
+@click.option(
+    "--rotate-pseudonym-key",
+    "rotate",
+    is_flag=True,
+    help="Replace the organisation's pseudonym key: pseudonyms recorded afterwards cannot be "
+    "joined with earlier ones.",
+)
+@click.option("--yes", is_flag=True, help="Confirm --rotate-pseudonym-key.")
 @clear_errors
-def org_privacy(org_slug: str, pseudonymise: bool | None, include_identity: bool | None) -> None:
+def org_privacy(
+    org_slug: str,
+    pseudonymise: bool | None,
+    include_identity: bool | None,
+    rotate: bool,
+    yes: bool,
+) -> None:
+    if rotate and not yes:
+        raise click.ClickException(
+            "Rotating the pseudonym key cannot be undone: statements recorded afterwards carry "
+            "new pseudonyms that cannot be joined with those already in the LRSs. Add --yes to "
+            "rotate."
+        )
     with admin_session() as session:
         org = services.get_organization(session, org_slug)
         services.set_xapi_privacy(session, org, pseudonymise, include_identity)
+        if rotate:
+            services.rotate_pseudonym_key(session, org)
+            click.echo(
+                f"Rotated the pseudonym key of {org.slug}. Old pseudonyms can no longer be joined "
+                "with new ones: statements recorded from now on (launches within about ten "
+                "seconds) name each person by a new pseudonym."
+            )
         click.echo(
             f"xAPI privacy of {org.slug}: pseudonymise={'on' if org.xapi_pseudonymise else 'off'}, "
             f"include identity={'on' if org.xapi_include_identity else 'off'}."

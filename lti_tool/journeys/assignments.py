@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti_tool.journeys.assignment_events import AssignmentEvents
 from lti_tool.journeys.authoring import latest_published
 from lti_tool.journeys.errors import JourneyConflictError, JourneyError
 from lti_tool.journeys.models import (
@@ -22,7 +23,8 @@ from lti_tool.journeys.models import (
     VersionStatus,
 )
 from lti_tool.lti.session_token import LaunchIdentity
-from lti_tool.tenancy.models import Context, Unit
+from lti_tool.recording import Recording, get_recording
+from lti_tool.tenancy.models import Context, Organization, Unit
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,9 @@ def assign(
     unit: Unit | None = None,
     person_id: int | None = None,
     due_at: datetime | None = None,
+    recording: Recording | None = None,
 ) -> Assignment:
-    """Assign a published journey; the same assignment twice is refused."""
+    """Assign a published journey and record ``assigned``; the same assignment twice is refused."""
     if latest_published(session, journey) is None:
         raise JourneyError("journey_not_published", _l("Publish the journey before you assign it."))
     if level == AssignmentLevel.UNIT and unit is None:
@@ -73,6 +76,12 @@ def assign(
         due_at=due_at,
     )
     session.add(assignment)
+    events = AssignmentEvents(
+        session,
+        recording or get_recording(),
+        session.get_one(Organization, journey.organization_id),
+    )
+    events.record_assigned(assignment, journey, unit)
     session.commit()
     return assignment
 
@@ -142,23 +151,36 @@ def choosable(session: Session, identity: LaunchIdentity) -> list[tuple[Journey,
     return list(latest.values())
 
 
-def choose(session: Session, identity: LaunchIdentity, journey: Journey) -> None:
+def choose(
+    session: Session,
+    identity: LaunchIdentity,
+    journey: Journey,
+    recording: Recording | None = None,
+) -> None:
     """A person chooses a journey for their own development (the individual level)."""
     mine = session.scalars(
         select(Assignment).where(
             Assignment.journey_id == journey.id, Assignment.person_id == identity.person_id
         )
     ).first()
-    if mine is None:
-        session.add(
-            Assignment(
-                organization_id=identity.organization_id,
-                journey_id=journey.id,
-                level=AssignmentLevel.INDIVIDUAL,
-                person_id=identity.person_id,
-            )
-        )
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()  # the same choice sent twice at once: the other one stands
+    if mine is not None:
+        return
+    assignment = Assignment(
+        organization_id=identity.organization_id,
+        journey_id=journey.id,
+        level=AssignmentLevel.INDIVIDUAL,
+        person_id=identity.person_id,
+    )
+    session.add(assignment)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()  # the same choice sent twice at once: the other one stands
+        return
+    events = AssignmentEvents(
+        session,
+        recording or get_recording(),
+        session.get_one(Organization, identity.organization_id),
+    )
+    events.record_assigned(assignment, journey, self_chosen=True)
+    session.commit()

@@ -22,7 +22,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -97,6 +97,7 @@ class OrganizationInfo:
     name: str
     xapi_pseudonymise: bool
     xapi_include_identity: bool
+    xapi_pseudonym_key: bytes = field(repr=False)
 
     @classmethod
     def of(cls, row: Organization) -> OrganizationInfo:
@@ -106,6 +107,7 @@ class OrganizationInfo:
             name=row.name,
             xapi_pseudonymise=bool(row.xapi_pseudonymise),
             xapi_include_identity=bool(row.xapi_include_identity),
+            xapi_pseudonym_key=bytes(row.xapi_pseudonym_key),
         )
 
 

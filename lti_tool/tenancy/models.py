@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from lti_tool.lti.models import Deployment, Registration
+
+PSEUDONYM_KEY_BYTES = 32
+
+
+def new_pseudonym_key() -> bytes:
+    """A random key for an organisation's pseudonyms (HMAC-SHA256 of the LMS user id)."""
+    return secrets.token_bytes(PSEUDONYM_KEY_BYTES)
 
 
 class Organization(Base):
@@ -26,6 +43,11 @@ class Organization(Base):
     xapi_pseudonymise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     xapi_include_identity: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
+    )
+    # The organisation's own key for pseudonyms: kept apart from the secret key, so rotating the
+    # secret leaves pseudonyms as they were; replaced only on purpose (``--rotate-pseudonym-key``).
+    xapi_pseudonym_key: Mapped[bytes] = mapped_column(
+        LargeBinary(PSEUDONYM_KEY_BYTES), default=new_pseudonym_key
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -23,7 +23,9 @@ from lti_tool.lti.models import Registration
 from lti_tool.lti.outbound import outbound_policy
 from lti_tool.lti.roles import map_roles
 from lti_tool.lti.services import NRPS_SCOPE, AccessTokens, ServiceError, ServiceRegistration
+from lti_tool.recording import Recording
 from lti_tool.tenancy.models import Context, RosterMember
+from lti_tool.tenancy.roster_events import RosterChange, RosterEvents
 from lti_tool.tenancy.roster_models import RosterRefresh
 
 EXTENSION = "lti_journeys_access_tokens"
@@ -89,8 +91,14 @@ def refresh_roster(
     tokens: AccessTokens,
     key: SigningKey,
     deadline_seconds: float = 120.0,
+    *,
+    recording: Recording,
 ) -> int:
-    """Fetch the course's members from NRPS and keep them; returns how many active members."""
+    """Fetch the course's members from NRPS and keep them; returns how many active members.
+
+    Who joined and who left since the last refresh is recorded (``registered``, ``left``) in
+    the same transaction as the roster.
+    """
     if not context.nrps_url:
         raise ServiceError(
             "The learning platform offers no roster service for this course.", "no_service"
@@ -104,15 +112,20 @@ def refresh_roster(
     )
     now = utcnow()
     rows: dict[str, dict[str, Any]] = {}
+    # The LIS roles of every member listed, inactive ones too (for the statements).
+    listed_roles: dict[str, list[str]] = {}
     for member in members:
         sub = member.get("user_id")
-        if not isinstance(sub, str) or not sub or member.get("status", "Active") != "Active":
+        if not isinstance(sub, str) or not sub:
+            continue
+        found = member.get("roles")
+        roles: list[Any] = found if isinstance(found, list) else []
+        listed_roles[sub[:255]] = [r for r in roles if isinstance(r, str)]
+        if member.get("status", "Active") != "Active":
             continue
         name = member.get("name") or " ".join(
             str(member[p]) for p in ("given_name", "family_name") if member.get(p)
         )
-        found = member.get("roles")
-        roles: list[Any] = found if isinstance(found, list) else []
         rows[sub[:255]] = {
             "name": str(name)[:255] or None,
             "email": str(member["email"])[:320] if member.get("email") else None,
@@ -140,6 +153,25 @@ def refresh_roster(
             member_row.tool_roles = values["tool_roles"]
             member_row.fetched_at = now
     gone = [sub for sub in existing if sub not in rows]
+    RosterEvents(session, recording, context, registration).record_changes(
+        joined=[
+            RosterChange(
+                sub, values["name"], values["email"], values["tool_roles"], listed_roles[sub]
+            )
+            for sub, values in rows.items()
+            if sub not in existing
+        ],
+        left=[
+            RosterChange(
+                sub,
+                existing[sub].name,
+                existing[sub].email,
+                existing[sub].tool_roles,
+                listed_roles.get(sub),
+            )
+            for sub in gone
+        ],
+    )
     if gone:
         session.execute(
             delete(RosterMember).where(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lti_tool.db import utcnow
 from lti_tool.lti.keys import SigningKey
 from lti_tool.lti.services import AccessTokens, ServiceError
+from lti_tool.recording import Recording
 from lti_tool.tenancy.models import Context
 from lti_tool.tenancy.roster import refresh_roster
 from lti_tool.tenancy.roster_models import RosterRefresh
@@ -57,12 +58,15 @@ class RosterWorker:
         key: Callable[[Session], SigningKey],
         options: RosterOptions | None = None,
         *,
+        recording: Recording,
         clock: Callable[[], datetime] = utcnow,
         rng: Callable[[], float] = random.random,
     ) -> None:
         self.factory = factory
         self.tokens = tokens
         self.key = key
+        # Records who joined and left each roster (no app context in a worker thread).
+        self.recording = recording
         self.options = options or RosterOptions()
         self.clock = clock
         self.rng = rng
@@ -132,7 +136,12 @@ class RosterWorker:
             session.commit()
             try:
                 count = refresh_roster(
-                    session, context, self.tokens, key, self.options.deadline_seconds
+                    session,
+                    context,
+                    self.tokens,
+                    key,
+                    self.options.deadline_seconds,
+                    recording=self.recording,
                 )
             except ServiceError as exc:
                 session.rollback()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.tenancy.models import Organization, Unit
+from lti_tool.tenancy.models import AuditEvent, Organization, Unit, new_pseudonym_key
 from lti_tool.validation import InvalidInputError, NotFoundError, check_slug, check_text
 
 
@@ -71,5 +71,13 @@ def set_xapi_privacy(
             "An organisation cannot both pseudonymise people and include their names in "
             "statements; choose one (--no-pseudonymise or --no-include-identity)."
         )
+    session.commit()
+    return org
+
+
+def rotate_pseudonym_key(session: Session, org: Organization) -> Organization:
+    """Give the organisation a new random pseudonym key (its old pseudonyms stop matching)."""
+    org.xapi_pseudonym_key = new_pseudonym_key()
+    session.add(AuditEvent(organization_id=org.id, kind="xapi_pseudonym_key_rotated"))
     session.commit()
     return org

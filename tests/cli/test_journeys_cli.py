@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskCliRunner
+from sqlalchemy import select
 
+from lti_tool.db import get_database
 from lti_tool.journeys.interchange import dump_document, load_document
 from lti_tool.lti.models import Registration
 from tests.journeys.conftest import BILLION_LAUGHS, sample_document
+from xapi.lrs.models import Statement
 
 
 def _file(tmp_path: Path, **overrides: object) -> Path:
@@ -112,6 +116,17 @@ def test_assign_to_a_unit_needs_a_known_unit(
     assert (
         done.exit_code == 0 and "Assigned digital-kompetens to school unit Ekskolan." in done.output
     )
+
+
+def test_assign_records_an_assigned_statement(
+    app: Flask, runner: FlaskCliRunner, registration: Registration, tmp_path: Path
+) -> None:
+    runner.invoke(args=["journeys", "import", str(_file(tmp_path)), "--org", "org-a", "--publish"])
+    result = runner.invoke(args=["journeys", "assign", "digital-kompetens", "--org", "org-a"])
+    assert result.exit_code == 0, result.output
+    with get_database(app).session() as session:
+        verbs = [row.full["verb"]["id"] for row in session.scalars(select(Statement))]
+    assert verbs == ["http://activitystrea.ms/schema/1.0/assign"]
 
 
 def test_schema_prints_the_json_schema(runner: FlaskCliRunner) -> None:

@@ -13,6 +13,7 @@ from lti_tool.journeys.authoring import create_journey
 from lti_tool.journeys.errors import JourneyConflictError, JourneyError
 from lti_tool.journeys.models import Assignment, AssignmentLevel, Journey
 from lti_tool.lti.models import Registration
+from lti_tool.recording import get_recording
 from lti_tool.tenancy.models import Unit
 from tests.conftest import Launcher, session_token
 from tests.journeys.conftest import sample_document
@@ -24,7 +25,9 @@ def test_organisation_assignment_shows_on_every_learners_landing(
     with get_database(app).session() as session:
         journey = session.get(Journey, published_journey.id)
         assert journey is not None
-        assignments.assign(session, journey, AssignmentLevel.ORGANIZATION)
+        assignments.assign(
+            session, journey, AssignmentLevel.ORGANIZATION, recording=get_recording(app)
+        )
     token = session_token(launcher.launch())
     page = client.get("/home", query_string={"lt": token}).get_data(as_text=True)
     assert "Digital kompetens i undervisningen" in page
@@ -39,7 +42,9 @@ def test_unit_assignment_reaches_only_courses_of_that_unit(
         journey = session.get(Journey, published_journey.id)
         norr = session.scalars(select(Unit).where(Unit.name == "Norrskolan")).one()
         assert journey is not None
-        assignments.assign(session, journey, AssignmentLevel.UNIT, unit=norr)
+        assignments.assign(
+            session, journey, AssignmentLevel.UNIT, unit=norr, recording=get_recording(app)
+        )
     page = client.get("/home", query_string={"lt": first}).get_data(as_text=True)
     assert "Norrskolan" in page
     other = session_token(
@@ -64,13 +69,19 @@ def test_the_same_assignment_twice_is_refused(app: Flask, published_journey: Jou
     with get_database(app).session() as session:
         journey = session.get(Journey, published_journey.id)
         assert journey is not None
-        assignments.assign(session, journey, AssignmentLevel.ORGANIZATION)
+        assignments.assign(
+            session, journey, AssignmentLevel.ORGANIZATION, recording=get_recording(app)
+        )
         with pytest.raises(JourneyConflictError):
-            assignments.assign(session, journey, AssignmentLevel.ORGANIZATION)
+            assignments.assign(
+                session, journey, AssignmentLevel.ORGANIZATION, recording=get_recording(app)
+            )
 
 
 def test_an_unpublished_journey_cannot_be_assigned(app: Flask, registration: Registration) -> None:
     with get_database(app).session() as session:
         journey = create_journey(session, registration.organization_id, sample_document())
         with pytest.raises(JourneyError):
-            assignments.assign(session, journey, AssignmentLevel.ORGANIZATION)
+            assignments.assign(
+                session, journey, AssignmentLevel.ORGANIZATION, recording=get_recording(app)
+            )

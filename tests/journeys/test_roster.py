@@ -154,7 +154,11 @@ def test_roster_failure_is_not_retried_by_later_visits_before_its_back_off(
         worker.drain()
     assert len(roster_platform.token_requests) == 1
     later = RosterWorker(
-        worker.factory, worker.tokens, worker.key, clock=lambda: utcnow() + timedelta(hours=7)
+        worker.factory,
+        worker.tokens,
+        worker.key,
+        recording=worker.recording,
+        clock=lambda: utcnow() + timedelta(hours=7),
     )
     roster_platform.refuse_tokens = False
     assert later.drain().fetched == 1
@@ -211,7 +215,11 @@ def test_roster_page_stays_fast_while_the_worker_gives_a_dripping_platform_up(
         )
         worker = roster_worker(app)
         slow = RosterWorker(
-            worker.factory, AccessTokens(policy), worker.key, RosterOptions(deadline_seconds=1.0)
+            worker.factory,
+            AccessTokens(policy),
+            worker.key,
+            RosterOptions(deadline_seconds=1.0),
+            recording=worker.recording,
         )
         started = time.monotonic()
         assert slow.drain().failed == 1

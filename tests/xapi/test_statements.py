@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 
 from xapi.statements import (
     ActivityRef,
+    IdentifiedGroup,
     Person,
     PrivacyPolicy,
     Situation,
@@ -51,6 +52,21 @@ def test_statement_pseudonymised_actor_is_stable_and_keyed() -> None:
     assert first == again
     assert first != other
     assert "u-42" not in str(first)
+
+
+def test_statement_group_actor_is_an_identified_group_beyond_the_privacy_policy() -> None:
+    factory = StatementFactory(BASE)
+    statement = factory.build(
+        person=IdentifiedGroup(home_page=BASE, name="organizations/3"),
+        policy=PrivacyPolicy(pseudonymise_key=b"org-3", include_identity=False),
+        verb="assigned",
+        target=factory.activity("journey", factory.activity_iri("journeys", "k"), {}),
+        situation=Situation(),
+    )
+    assert statement["actor"] == {
+        "objectType": "Group",
+        "account": {"homePage": BASE, "name": "organizations/3"},
+    }
 
 
 def test_statement_includes_name_only_when_policy_allows() -> None:

@@ -1,0 +1,164 @@
+"""The ``assigned`` statement: a journey assigned at one of the three levels, or self-chosen.
+
+Assignments are the denominators of follow-up (how many were meant to take a journey), so each
+one is recorded in the transaction that creates it. The actor is who the journey was assigned
+to: a group standing for the organisation or the school unit, or the person.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lti_tool.journeys.authoring import latest_published
+from lti_tool.journeys.models import Assignment, AssignmentLevel, Journey, JourneyVersion
+from lti_tool.lti.models import Registration
+from lti_tool.recording import Recording
+from lti_tool.tenancy.models import Organization, Person, Unit
+from xapi.profile import NAMESPACE
+from xapi.statements import ActivityRef, IdentifiedGroup, Situation
+from xapi.statements import Person as Actor
+
+SELF_CHOSEN = "self-chosen"
+SCHOOL_UNIT_CODE = re.compile(r"[0-9]{8}")
+
+
+def school_unit_code(unit: Unit) -> str | None:
+    """The unit's skolenhetskod when it has a valid one."""
+    code = getattr(unit, "school_unit_code", None)
+    return code if isinstance(code, str) and SCHOOL_UNIT_CODE.fullmatch(code) else None
+
+
+class AssignmentEvents:
+    """Builds and records the ``assigned`` statements of one organisation."""
+
+    def __init__(self, session: Session, recording: Recording, organization: Organization) -> None:
+        self.session = session
+        self.recording = recording
+        self.factory = recording.factory
+        self.organization = organization
+
+    # --- activities ---------------------------------------------------------------------------
+    def journey_activity(self, journey: Journey, version: JourneyVersion | None) -> ActivityRef:
+        """The journey, named by the title of the version it is assigned in."""
+        names = {version.language: version.title} if version is not None else {}
+        return self.factory.activity(
+            "journey", self.factory.activity_iri("journeys", journey.key), names
+        )
+
+    def organization_activity(self) -> ActivityRef:
+        org = self.organization
+        return self.factory.activity(
+            "organization", self.factory.activity_iri("organizations", org.id), {"sv": org.name}
+        )
+
+    def unit_activity(self, unit: Unit) -> ActivityRef:
+        code = school_unit_code(unit)
+        if code is None:
+            return self.factory.activity(
+                "school-unit", self.factory.activity_iri("units", unit.id), {"sv": unit.name}
+            )
+        # The skolenhetskod names the unit across organisations and installations.
+        base = self.factory.activity(
+            "school-unit", f"{NAMESPACE}/school-units/{code}", {"sv": unit.name}
+        )
+        return ActivityRef(
+            iri=base.iri,
+            type_iri=base.type_iri,
+            names=base.names,
+            extensions={"school-unit-code": code},
+        )
+
+    # --- extensions ---------------------------------------------------------------------------
+    def journey_extension(self, journey: Journey) -> dict[str, Any]:
+        origin = (
+            self.session.get(Journey, journey.copied_from_id)
+            if journey.copied_from_id is not None
+            else None
+        )
+        return {
+            "slug": journey.slug,
+            "key": journey.key,
+            "origin": self.factory.activity_iri("journeys", origin.key) if origin else None,
+            "origin_slug": origin.slug if origin else None,
+        }
+
+    @staticmethod
+    def assignment_extension(assignment: Assignment, self_chosen: bool) -> dict[str, Any]:
+        due = assignment.due_at
+        return {
+            "level": SELF_CHOSEN if self_chosen else str(assignment.level),
+            "due": due.isoformat() if due is not None else None,
+            "id": assignment.id,
+        }
+
+    # --- actors -------------------------------------------------------------------------------
+    def _group(self, kind: str, row_id: int) -> IdentifiedGroup:
+        return IdentifiedGroup(home_page=self.recording.base_url, name=f"{kind}/{row_id}")
+
+    def _person(self, person_id: int) -> Actor:
+        person = self.session.get(Person, person_id)
+        registration = self.session.get(Registration, person.registration_id) if person else None
+        if person is None or registration is None:  # pragma: no cover - foreign keys
+            raise LookupError(f"person {person_id} of an assignment is gone")
+        return Actor(
+            issuer=registration.issuer,
+            sub=person.sub,
+            name=person.display_name or None,
+            email=person.email,
+        )
+
+    # --- statements ---------------------------------------------------------------------------
+    def assigned(
+        self,
+        assignment: Assignment,
+        journey: Journey,
+        unit: Unit | None = None,
+        self_chosen: bool = False,
+    ) -> dict[str, Any]:
+        """``assigned``: the journey was assigned to the organisation, a unit or a person."""
+        org = self.organization
+        groupings: tuple[ActivityRef, ...] = (self.organization_activity(),)
+        actor: Actor | IdentifiedGroup
+        if assignment.person_id is not None:
+            actor = self._person(assignment.person_id)
+        elif assignment.level == AssignmentLevel.UNIT and unit is not None:
+            actor = self._group("units", unit.id)
+        else:
+            actor = self._group("organizations", org.id)
+        unit_extension: dict[str, Any] | None = None
+        if assignment.level == AssignmentLevel.UNIT and unit is not None:
+            groupings += (self.unit_activity(unit),)
+            code = school_unit_code(unit)
+            unit_extension = {"id": unit.id, "name": unit.name} | ({"code": code} if code else {})
+        version = latest_published(self.session, journey)
+        return self.factory.build(
+            person=actor,
+            policy=self.recording.policy(org),
+            verb="assigned",
+            target=self.journey_activity(journey, version),
+            situation=Situation(
+                groupings=groupings,
+                organization={"id": org.id, "slug": org.slug, "name": org.name},
+                unit=unit_extension,
+                language=version.language if version is not None else None,
+                extensions={
+                    "assignment": self.assignment_extension(assignment, self_chosen),
+                    "journey": self.journey_extension(journey),
+                },
+            ),
+        )
+
+    def record_assigned(
+        self,
+        assignment: Assignment,
+        journey: Journey,
+        unit: Unit | None = None,
+        self_chosen: bool = False,
+    ) -> None:
+        """Record ``assigned`` in the session's transaction (the assignment is flushed first)."""
+        self.session.flush()
+        statement = self.assigned(assignment, journey, unit, self_chosen)
+        self.recording.record(self.session, self.organization, [statement])
