@@ -16,7 +16,7 @@ from lti_tool.lti.adapter import RegistrationInfo as Registration
 from lti_tool.lti.roles import highest_role, is_preview, map_roles
 from lti_tool.tenancy.models import Organization, Unit
 from lti_tool.tenancy.provisioning import CLAIM, Provisioned
-from xapi.profile import NAMESPACE
+from xapi.profile import SCHOOL_UNITS
 from xapi.recorder import Recorder
 from xapi.statements import ActivityRef, Person, PrivacyPolicy, Situation, StatementFactory
 
@@ -24,8 +24,6 @@ EXTENSION_KEY = "lti_journeys_recording"
 # A launch records with the cached snapshot, the journey pages with the row.
 AnyOrganization = Organization | OrganizationInfo
 TOOL_PLATFORM = "https://purl.imsglobal.org/spec/lti/claim/tool_platform"
-# A skolenhetskod is national, so a unit with one has the same IRI in every installation.
-SCHOOL_UNITS = f"{NAMESPACE}/school-units/"
 
 
 def role_extension(
