@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lti_tool.db import get_database
 from lti_tool.journeys.authoring import copy_journey, create_journey, journey_by_slug, publish
+from lti_tool.journeys.events import Scene
 from lti_tool.journeys.models import Enrollment, Journey, Visibility
 from lti_tool.lti.models import Registration
-from lti_tool.tenancy.models import Context, Unit
+from lti_tool.tenancy.models import Context, Person, Unit
 from lti_tool.tenancy.services import add_organization
 from tests.conftest import TOOL_URL, Launcher
 from tests.journeys.conftest import INSTRUCTOR, LIS, launch_token, sample_document
@@ -190,3 +191,32 @@ def test_journey_extension_names_the_library_journey_it_was_copied_from(
         "origin": f"{TOOL_URL}/xapi/activities/journeys/{source.key}",
         "origin_slug": "bibliotek-resa",
     }
+
+
+def test_scene_loads_roles_of_learner_and_instructor_and_the_origin_in_one_query(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    copied_journey: tuple[Journey, Journey],
+) -> None:
+    _open(client, launch_token(launcher, sub="learner-1"))
+    launch_token(launcher, roles=INSTRUCTOR, sub="teacher-1")
+    engine = get_database(app).engine
+    queries: list[str] = []
+
+    def count(*args: Any) -> None:
+        queries.append(args[2])
+
+    with get_database(app).session() as session:
+        enrollment = session.scalars(select(Enrollment)).one()
+        teacher = session.scalars(select(Person).where(Person.sub == "teacher-1")).one()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            scene = Scene.load(session, enrollment, actor=teacher)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert len(queries) == 1, queries
+    assert scene.membership is not None and scene.membership.tool_roles == ["learner"]
+    assert scene.actor_membership is not None
+    assert scene.actor_membership.tool_roles == ["instructor"]
+    assert scene.origin is not None and scene.origin.slug == "bibliotek-resa"
