@@ -32,7 +32,7 @@ def role_extension(
     """The ``role`` context extension: the actor's highest tool role, LIS roles, and preview."""
     return {
         "role": str(highest_role(tool_roles)),
-        "lis": [r for r in lti_roles if isinstance(r, str)],
+        "lis": [r for r in lti_roles if isinstance(r, str)][:50],
         "preview": preview,
     }
 
