@@ -20,6 +20,9 @@ from typing import Any
 NAMESPACE = "https://w3id.org/xapi/lti-journeys"
 PROFILE_VERSION = "2.0"
 VERSION_IRI = f"{NAMESPACE}/v{PROFILE_VERSION}"
+# A school unit with a skolenhetskod (national, 8 digits) is the activity SCHOOL_UNITS + code in
+# every installation; without one it is minted under the installation's base URL.
+SCHOOL_UNITS = f"{NAMESPACE}/school-units/"
 PROFILE_ACTIVITY_TYPE = "http://adlnet.gov/expapi/activities/profile"
 # The first version minted its IRIs under each installation's base URL (``BASE/xapi/profile``);
 # ``lti-journeys xapi replay`` rewrites statements stored with them (see docs/xapi-profile.md).

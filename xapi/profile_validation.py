@@ -167,6 +167,11 @@ def _rule_problems(template: Mapping[str, Any], statement: Mapping[str, Any]) ->
 
 
 def _same(value: Any, expected: Any) -> bool:
+    # JSON has one number type (1 and 1.0 are equal), but true is not 1.
+    if isinstance(value, bool) or isinstance(expected, bool):
+        return value is expected
+    if isinstance(value, int | float) and isinstance(expected, int | float):
+        return bool(value == expected)
     return bool(value == expected and type(value) is type(expected))
 
 

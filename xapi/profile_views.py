@@ -8,14 +8,16 @@ a small HTML description for a browser that prefers ``text/html``.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from flask import Flask, Response, render_template_string, request
+from flask import Flask, Response, abort, render_template_string, request
 
-from xapi.profile import NAMESPACE, PROFILE, PROFILE_VERSION
+from xapi.profile import NAMESPACE, PROFILE, PROFILE_VERSION, SCHOOL_UNITS
 
 PATH = "/xapi/profile"
 _JSON_TYPES = ("application/ld+json", "application/json")
+_SCHOOL_UNIT_CODE = re.compile(r"[0-9]{8}")
 
 _HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -103,6 +105,27 @@ def init_profile_routes(app: Flask) -> None:
     @app.get(PATH)
     def xapi_profile() -> Response:
         return _answer(document, NAMESPACE, None)
+
+    @app.get(PATH + "/school-units/<code>")
+    def xapi_school_unit(code: str) -> Response:
+        """A school unit's activity, by its national skolenhetskod (8 digits)."""
+        if not _SCHOOL_UNIT_CODE.fullmatch(code):
+            abort(404)
+        body = {
+            "objectType": "Activity",
+            "id": SCHOOL_UNITS + code,
+            "definition": {
+                "type": PROFILE.activity_type("school-unit"),
+                "name": {"en-US": f"School unit {code}", "sv-SE": f"Skolenhet {code}"},
+                "extensions": {PROFILE.extension("school-unit-code"): code},
+            },
+        }
+        response = Response(
+            json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json"
+        )
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
 
     @app.get(PATH + "/<path:rest>")
     def xapi_profile_iri(rest: str) -> Response:

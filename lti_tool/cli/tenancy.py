@@ -46,12 +46,35 @@ def unit_group() -> None:
 @unit_group.command("add", help="Add a school unit.")
 @click.option("--org", "org_slug", required=True)
 @click.option("--name", required=True)
+@click.option("--code", default=None, help="Its skolenhetskod (8 digits), e.g. 12345678.")
 @clear_errors
-def unit_add(org_slug: str, name: str) -> None:
+def unit_add(org_slug: str, name: str, code: str | None) -> None:
     with admin_session() as session:
         org = services.get_organization(session, org_slug)
-        unit = services.add_unit(session, org, name)
-        click.echo(f"Added unit {unit.name!r} to {org.slug}, id {unit.id}.")
+        unit = services.add_unit(session, org, name, code)
+        suffix = f", school unit code {unit.school_unit_code}" if unit.school_unit_code else ""
+        click.echo(f"Added unit {unit.name!r} to {org.slug}, id {unit.id}{suffix}.")
+
+
+@unit_group.command("set-code", help="Set (or clear) a school unit's skolenhetskod.")
+@click.argument("org_slug", metavar="ORG")
+@click.argument("unit_ref", metavar="UNIT_NAME_OR_ID")
+@click.argument("code", metavar="CODE", required=False)
+@click.option("--clear", is_flag=True, help="Remove the unit's code instead of setting one.")
+@clear_errors
+def unit_set_code(org_slug: str, unit_ref: str, code: str | None, clear: bool) -> None:
+    if clear == (code is not None):
+        raise click.UsageError("Give either a CODE (8 digits) or --clear.")
+    with admin_session() as session:
+        org = services.get_organization(session, org_slug)
+        unit = services.get_unit(session, org, unit_ref)
+        services.set_school_unit_code(session, org, unit, code)
+        if unit.school_unit_code is None:
+            click.echo(f"Cleared the school unit code of {unit.name!r} ({org.slug}).")
+        else:
+            click.echo(
+                f"School unit code of {unit.name!r} ({org.slug}) is now {unit.school_unit_code}."
+            )
 
 
 @unit_group.command("list", help="List an organisation's school units.")
@@ -63,10 +86,10 @@ def unit_list(org_slug: str, as_json: bool) -> None:
         org = services.get_organization(session, org_slug)
         units = services.list_units(session, org)
         if as_json:
-            echo_json([{"id": u.id, "name": u.name} for u in units])
+            echo_json([{"id": u.id, "name": u.name, "code": u.school_unit_code} for u in units])
             return
         for u in units:
-            click.echo(f"{u.id:>4}  {u.name}")
+            click.echo(f"{u.id:>4}  {u.school_unit_code or '-':<8}  {u.name}")
 
 
 @org_group.command("privacy", help="How people appear in the organisation's xAPI statements.")

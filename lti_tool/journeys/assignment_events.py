@@ -7,7 +7,6 @@ to: a group standing for the organisation or the school unit, or the person.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,18 +16,10 @@ from lti_tool.journeys.models import Assignment, AssignmentLevel, Journey, Journ
 from lti_tool.lti.models import Registration
 from lti_tool.recording import Recording
 from lti_tool.tenancy.models import Organization, Person, Unit
-from xapi.profile import NAMESPACE
 from xapi.statements import ActivityRef, IdentifiedGroup, Situation
 from xapi.statements import Person as Actor
 
 SELF_CHOSEN = "self-chosen"
-SCHOOL_UNIT_CODE = re.compile(r"[0-9]{8}")
-
-
-def school_unit_code(unit: Unit) -> str | None:
-    """The unit's skolenhetskod when it has a valid one."""
-    code = getattr(unit, "school_unit_code", None)
-    return code if isinstance(code, str) and SCHOOL_UNIT_CODE.fullmatch(code) else None
 
 
 class AssignmentEvents:
@@ -54,23 +45,6 @@ class AssignmentEvents:
             "organization", self.factory.activity_iri("organizations", org.id), {"sv": org.name}
         )
 
-    def unit_activity(self, unit: Unit) -> ActivityRef:
-        code = school_unit_code(unit)
-        if code is None:
-            return self.factory.activity(
-                "school-unit", self.factory.activity_iri("units", unit.id), {"sv": unit.name}
-            )
-        # The skolenhetskod names the unit across organisations and installations.
-        base = self.factory.activity(
-            "school-unit", f"{NAMESPACE}/school-units/{code}", {"sv": unit.name}
-        )
-        return ActivityRef(
-            iri=base.iri,
-            type_iri=base.type_iri,
-            names=base.names,
-            extensions={"school-unit-code": code},
-        )
-
     # --- extensions ---------------------------------------------------------------------------
     def journey_extension(self, journey: Journey) -> dict[str, Any]:
         origin = (
@@ -78,12 +52,7 @@ class AssignmentEvents:
             if journey.copied_from_id is not None
             else None
         )
-        return {
-            "slug": journey.slug,
-            "key": journey.key,
-            "origin": self.factory.activity_iri("journeys", origin.key) if origin else None,
-            "origin_slug": origin.slug if origin else None,
-        }
+        return self.recording.journey_identity(journey, origin)
 
     @staticmethod
     def assignment_extension(assignment: Assignment, self_chosen: bool) -> dict[str, Any]:
@@ -130,9 +99,8 @@ class AssignmentEvents:
             actor = self._group("organizations", org.id)
         unit_extension: dict[str, Any] | None = None
         if assignment.level == AssignmentLevel.UNIT and unit is not None:
-            groupings += (self.unit_activity(unit),)
-            code = school_unit_code(unit)
-            unit_extension = {"id": unit.id, "name": unit.name} | ({"code": code} if code else {})
+            groupings += (self.recording.unit_activity(unit),)
+            unit_extension = self.recording.unit_extension(unit)
         version = latest_published(self.session, journey)
         return self.factory.build(
             person=actor,

@@ -13,14 +13,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
 
 from lti_tool.journeys.content import Question
 from lti_tool.journeys.models import Enrollment, Goal, Journey, JourneyVersion, Section, Step
 from lti_tool.lti.models import Deployment, Registration
-from lti_tool.recording import Recording, get_recording
-from lti_tool.tenancy.models import Context, Organization, Person, Unit
+from lti_tool.lti.roles import is_preview
+from lti_tool.recording import Recording, get_recording, role_extension
+from lti_tool.tenancy.models import Context, Membership, Organization, Person, Unit
 from xapi.statements import ActivityRef, Situation
 from xapi.statements import Person as Actor
 
@@ -38,7 +39,12 @@ INTERACTION_TYPES = {
 
 @dataclass(frozen=True)
 class Scene:
-    """Everything a statement needs about who acts, where, and in which enrollment."""
+    """Everything a statement needs about who acts, where, and in which enrollment.
+
+    ``membership`` holds the learner's roles in the enrollment's course, ``actor_membership``
+    those of another person acting on the enrollment (an instructor rating or replying), and
+    ``origin`` the library journey this one was copied from.
+    """
 
     organization: Organization
     person: Person
@@ -49,10 +55,32 @@ class Scene:
     journey: Journey
     version: JourneyVersion
     enrollment: Enrollment
+    membership: Membership | None = None
+    actor_membership: Membership | None = None
+    origin: Journey | None = None
+
+    @property
+    def preview(self) -> bool:
+        """Whether the enrollment is a preview: its learner is staff in the course or a test user."""
+        if self.membership is None:
+            return False
+        return is_preview(self.membership.tool_roles or [], self.membership.lti_roles or [])
 
     @classmethod
-    def load(cls, session: Session, enrollment: Enrollment, person: Person | None = None) -> Scene:
-        """Everything about the enrollment in one query (a step's action records statements)."""
+    def load(
+        cls,
+        session: Session,
+        enrollment: Enrollment,
+        person: Person | None = None,
+        actor: Person | None = None,
+    ) -> Scene:
+        """Everything about the enrollment in one query (a step's action records statements).
+
+        ``actor``: another person who acts on the enrollment (an instructor), whose roles in the
+        course are loaded in the same query.
+        """
+        origin = aliased(Journey)
+        acting = aliased(Membership)
         row = session.execute(
             select(
                 Organization,
@@ -63,6 +91,9 @@ class Scene:
                 Context,
                 Unit,
                 Deployment,
+                Membership,
+                acting,
+                origin,
             )
             .select_from(Enrollment)
             .join(Organization, Organization.id == Enrollment.organization_id)
@@ -73,9 +104,36 @@ class Scene:
             .outerjoin(Context, Context.id == Enrollment.context_id)
             .outerjoin(Unit, Unit.id == Context.unit_id)
             .outerjoin(Deployment, Deployment.id == Context.deployment_id)
+            .outerjoin(
+                Membership,
+                and_(
+                    Membership.person_id == Enrollment.person_id,
+                    Membership.context_id == Enrollment.context_id,
+                ),
+            )
+            .outerjoin(
+                acting,
+                and_(
+                    acting.person_id == (actor.id if actor is not None else None),
+                    acting.context_id == Enrollment.context_id,
+                ),
+            )
+            .outerjoin(origin, origin.id == Journey.copied_from_id)
             .where(Enrollment.id == enrollment.id)
         ).one()
-        organization, learner, registration, version, journey, context, unit, deployment = row
+        (
+            organization,
+            learner,
+            registration,
+            version,
+            journey,
+            context,
+            unit,
+            deployment,
+            membership,
+            actor_membership,
+            origin_journey,
+        ) = row
         return cls(
             organization=organization,
             person=person or learner,
@@ -86,6 +144,9 @@ class Scene:
             journey=journey,
             version=version,
             enrollment=enrollment,
+            membership=membership,
+            actor_membership=actor_membership,
+            origin=origin_journey,
         )
 
 
@@ -113,6 +174,7 @@ class JourneyEvents:
         if self._goals is None:
             self._goals = list(self.scene.version.goals)
         return self._goals
+        self._memberships: dict[int, Membership | None] = {}
 
     # --- activities ---------------------------------------------------------------------------
     def _iri(self, *parts: str | int) -> str:
@@ -178,7 +240,9 @@ class JourneyEvents:
         )
 
     # --- statements ---------------------------------------------------------------------------
-    def _situation(self, parents: tuple[ActivityRef, ...]) -> Situation:
+    def _situation(
+        self, parents: tuple[ActivityRef, ...], actor: Person | None = None
+    ) -> Situation:
         scene = self.scene
         groupings: tuple[ActivityRef, ...] = (self.journey_activity(),)
         if scene.context is not None:
@@ -189,6 +253,8 @@ class JourneyEvents:
                     {"sv": scene.context.title or scene.context.label or scene.context.context_id},
                 ),
             )
+        if scene.unit is not None:
+            groupings += (self.recording.unit_activity(scene.unit),)
         return Situation(
             registration=_uuid(scene.enrollment.registration),
             parents=parents,
@@ -198,15 +264,51 @@ class JourneyEvents:
                 "slug": scene.organization.slug,
                 "name": scene.organization.name,
             },
-            unit={"id": scene.unit.id, "name": scene.unit.name} if scene.unit else None,
+            unit=self.recording.unit_extension(scene.unit) if scene.unit else None,
             platform={
                 "issuer": scene.registration.issuer,
                 "client_id": scene.registration.client_id,
                 "deployment_id": scene.deployment.deployment_id if scene.deployment else None,
             },
+            # The language of the version the learner follows: its texts name the activities.
             language=scene.version.language,
-            extensions={"journey-version": scene.version.number},
+            extensions={
+                "journey-version": scene.version.number,
+                "journey": self.journey_identity(),
+                "role": self._role(actor),
+            },
         )
+
+    def journey_identity(self) -> dict[str, Any]:
+        """The ``journey`` extension: slug and key, and the library journey it was copied from."""
+        return self.recording.journey_identity(self.scene.journey, self.scene.origin)
+
+    def _role(self, actor: Person | None) -> dict[str, Any]:
+        """The ``role`` extension of whoever acts; ``preview`` always follows the enrollment."""
+        scene = self.scene
+        membership = scene.membership
+        if actor is not None and actor.id != scene.enrollment.person_id:
+            membership = self._membership_of(actor)
+        tool_roles = membership.tool_roles if membership is not None else []
+        lti_roles = membership.lti_roles if membership is not None else []
+        return role_extension(tool_roles or [], lti_roles or [], scene.preview)
+
+    def _membership_of(self, person: Person) -> Membership | None:
+        scene = self.scene
+        acting = scene.actor_membership
+        if acting is not None and acting.person_id == person.id:
+            return acting
+        if scene.enrollment.context_id is None:
+            return None
+        # Not loaded with the scene (Scene.load without ``actor``): one query, then remembered.
+        if person.id not in self._memberships:
+            self._memberships[person.id] = self.session.scalars(
+                select(Membership).where(
+                    Membership.person_id == person.id,
+                    Membership.context_id == scene.enrollment.context_id,
+                )
+            ).first()
+        return self._memberships[person.id]
 
     def _emit(
         self,
@@ -220,7 +322,7 @@ class JourneyEvents:
     ) -> None:
         """Build one statement; ``at`` is the moment of the action when the caller fixed it."""
         who = actor or self.scene.person
-        situation = self._situation(parents)
+        situation = self._situation(parents, actor)
         if others:
             situation = replace(situation, others=others)
         self._pending.append(
@@ -250,7 +352,9 @@ class JourneyEvents:
         return len(statements)
 
     def initialized(self) -> None:
-        self._emit("initialized", self.journey_activity())
+        """The first opening of the enrollment: ``previewed`` when it is a preview (staff or a
+        test student), so that previews never count as learners' starts."""
+        self._emit("previewed" if self.scene.preview else "initialized", self.journey_activity())
 
     def rated(
         self,

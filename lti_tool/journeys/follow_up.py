@@ -260,7 +260,7 @@ def rate_goals(
         raise JourneyError("rating_missing", _l("Choose a level for at least one goal."))
     lock_enrollment(session, state.enrollment.id)
     latest = instructor_ratings(session, state.enrollment.id)
-    events = journey_events(session, state)
+    events = journey_events(session, state, actor=rater)
     count = 0
     for goal in state.version.goals:
         if goal.id not in given:
@@ -300,7 +300,7 @@ def answer_reflection(
         session.commit()
         return comment
     item = next(s for s in state.steps if s.step.id == reflection.step_id)
-    events = journey_events(session, state)
+    events = journey_events(session, state, actor=author)
     events.replied(item.step, item.section, len(comment.body), actor=author)
     events.flush()
     session.commit()

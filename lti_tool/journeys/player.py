@@ -34,6 +34,7 @@ from lti_tool.journeys.models import (
     StepType,
 )
 from lti_tool.lti.session_token import LaunchIdentity
+from lti_tool.tenancy.models import Person
 
 SCALE = (1, 2, 3, 4)
 
@@ -377,9 +378,14 @@ def waive_label_policy(state: JourneyState) -> MasteryPolicy:
     return state.version.mastery_policy
 
 
-def journey_events(session: Session, state: JourneyState) -> JourneyEvents:
-    """The events of the learner's enrollment, naming the goals the state has loaded."""
-    return JourneyEvents(session, Scene.load(session, state.enrollment), goals=state.version.goals)
+def journey_events(
+    session: Session, state: JourneyState, actor: Person | None = None
+) -> JourneyEvents:
+    """The events of the learner's enrollment, naming the goals the state has loaded;
+    ``actor`` is the person acting on it when that is not the learner (an instructor)."""
+    return JourneyEvents(
+        session, Scene.load(session, state.enrollment, actor=actor), goals=state.version.goals
+    )
 
 
 def progress_row(session: Session, state: JourneyState, item: StepState) -> StepProgress:

@@ -14,6 +14,11 @@ class ToolRole(StrEnum):
 
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+# The platform's test student (Canvas "Student view"). Moodle's "switch role to student" sends the
+# plain Learner role, so a teacher previewing that way cannot be told from a learner.
+TEST_USER = "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"
+# The most telling role first: a statement names one role, the highest the person holds.
+_RANK = (ToolRole.ADMIN, ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.LEARNER)
 
 # Context (membership) roles, including sub-roles such as membership/Instructor#TeachingAssistant.
 _MEMBERSHIP = {
@@ -90,4 +95,17 @@ def is_staff(roles: Iterable[str]) -> bool:
     """Instructors, content developers and admins may see the course's people."""
     return any(
         r in (ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.ADMIN) for r in roles
+    )
+
+
+def highest_role(roles: Iterable[str]) -> ToolRole:
+    """The highest tool role held (admin > instructor > content developer > learner)."""
+    held = set(roles)
+    return next((r for r in _RANK if r in held), ToolRole.LEARNER)
+
+
+def is_preview(tool_roles: Iterable[str], lti_roles: Iterable[object]) -> bool:
+    """Whether a person's own journey is a preview: staff in the course, or a test student."""
+    return is_staff(tool_roles) or any(
+        isinstance(r, str) and r.strip() == TEST_USER for r in lti_roles
     )

@@ -59,11 +59,17 @@ class Unit(Base):
     """A skolenhet (school unit) of an organisation, led by a rektor."""
 
     __tablename__ = "units"
-    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "name"),
+        # Unique when set: NULLs never collide, so units without a code are free to repeat.
+        UniqueConstraint("organization_id", "school_unit_code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The national skolenhetskod (8 digits, Skolverket's register of school units), when known.
+    school_unit_code: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="units")

@@ -11,13 +11,16 @@ missing or changed, which keeps launches in one course from queueing on those ro
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, func, select
+from sqlalchemy import Select, Table, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert
 
 from lti_tool.db import Base, utcnow
@@ -33,6 +36,8 @@ MAX_JOURNEY_SLUG = 100
 # columns' lengths: a launch whose value is longer is refused, never stored cut.
 STORED_IDENTIFIERS = {"sub": 255, "email": 320, "context.id": 255, "resource_link.id": 255}
 _JOURNEY_SLUG = re.compile(SLUG_PATTERN)
+_SCHOOL_UNIT_CODE = re.compile(r"[0-9]{8}")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,8 @@ def provision_launch(
     if not isinstance(custom, dict):
         custom = {}
     unit = _unit_for(session, org_id, _text(custom.get("unit"), 200))
+    if unit is not None and unit.school_unit_code is None and "unit_code" in custom:
+        _learn_unit_code(session, unit, custom["unit_code"])
 
     context_claim = claims.get(CLAIM + "context") or {}
     link_claim = claims.get(CLAIM + "resource_link") or {}
@@ -208,6 +215,51 @@ def _unit_for(session: Session, org_id: int, name: str | None) -> Unit | None:
     if unit is not None:
         return unit
     return _upsert(session, Unit, {"organization_id": org_id, "name": name, "created_at": utcnow()})
+
+
+def _learn_unit_code(session: Session, unit: Unit, value: Any) -> None:
+    """Give a unit without a skolenhetskod the one the launch's custom ``unit_code`` names.
+
+    Only a unit without a code takes one (an admin's code is never overwritten by a launch), and
+    a code another unit of the organisation holds is left alone: the launch goes on either way.
+    """
+    code = value.strip() if isinstance(value, str) else None
+    if not code:
+        return
+    if not _SCHOOL_UNIT_CODE.fullmatch(code):
+        log.warning(
+            "Launch custom parameter unit_code ignored for unit %s: %r is not 8 digits.",
+            unit.id,
+            code[:40],
+        )
+        return
+    held = session.scalars(
+        select(Unit.id).where(
+            Unit.organization_id == unit.organization_id, Unit.school_unit_code == code
+        )
+    ).first()
+    if held is not None:
+        log.warning(
+            "Launch custom parameter unit_code %s ignored for unit %s: unit %s holds it.",
+            code,
+            unit.id,
+            held,
+        )
+        return
+    try:
+        # A savepoint: a launch of another unit storing the same code at the same moment
+        # must not undo this launch's provisioning.
+        with session.begin_nested():
+            session.execute(
+                update(Unit)
+                .where(Unit.id == unit.id, Unit.school_unit_code.is_(None))
+                .values(school_unit_code=code)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:
+        log.warning("Launch custom parameter unit_code %s ignored: taken meanwhile.", code)
+        return
+    set_committed_value(unit, "school_unit_code", code)
 
 
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"

@@ -79,9 +79,12 @@ class RosterEvents:
         role: dict[str, Any] = {"role": primary_role(change.tool_roles), "preview": False}
         if change.lis_roles is not None:
             role["lis"] = list(change.lis_roles)
+        unit = self.unit
         return Situation(
+            # The course's school unit, so a unit's members can be counted with any xAPI client.
+            groupings=(self.recording.unit_activity(unit),) if unit is not None else (),
             organization={"id": org.id, "slug": org.slug, "name": org.name},
-            unit={"id": self.unit.id, "name": self.unit.name} if self.unit else None,
+            unit=self.recording.unit_extension(unit) if unit is not None else None,
             platform={
                 "issuer": registration.issuer,
                 "client_id": registration.client_id,

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.tenancy.models import AuditEvent, Organization, Unit, new_pseudonym_key
-from lti_tool.validation import InvalidInputError, NotFoundError, check_slug, check_text
+from lti_tool.validation import (
+    InvalidInputError,
+    NotFoundError,
+    check_slug,
+    check_text,
+    strict_int,
+)
 
 
 def add_organization(session: Session, slug: str, name: str) -> Organization:
@@ -35,15 +43,73 @@ def list_organizations(session: Session) -> list[Organization]:
     return list(session.scalars(select(Organization).order_by(Organization.slug)))
 
 
-def add_unit(session: Session, org: Organization, name: str) -> Unit:
+# ASCII digits only: str.isdigit() also accepts other scripts' digits.
+SCHOOL_UNIT_CODE = re.compile(r"[0-9]{8}")
+
+
+def check_school_unit_code(code: str) -> str:
+    """A skolenhetskod: exactly 8 digits (surrounding spaces are dropped)."""
+    value = code.strip()
+    if not SCHOOL_UNIT_CODE.fullmatch(value):
+        raise InvalidInputError(
+            f"School unit code {code[:40]!r} is not valid: a skolenhetskod is exactly 8 digits "
+            "(for example 12345678), as in Skolverket's register of school units."
+        )
+    return value
+
+
+def _check_code_free(session: Session, org: Organization, code: str, unit_id: int | None) -> None:
+    holder = session.scalars(
+        select(Unit).where(Unit.organization_id == org.id, Unit.school_unit_code == code)
+    ).first()
+    if holder is not None and holder.id != unit_id:
+        raise InvalidInputError(
+            f"Unit {holder.name!r} (id {holder.id}) of {org.slug!r} already has the school "
+            f"unit code {code}; clear it there first (lti-journeys unit set-code --clear)."
+        )
+
+
+def add_unit(session: Session, org: Organization, name: str, code: str | None = None) -> Unit:
     name = check_text(name, "Unit name", 200)
+    if code is not None:
+        code = check_school_unit_code(code)
     existing = session.scalars(
         select(Unit).where(Unit.organization_id == org.id, Unit.name == name)
     ).first()
     if existing:
         raise InvalidInputError(f"Organisation {org.slug!r} already has a unit named {name!r}.")
-    unit = Unit(organization_id=org.id, name=name)
+    if code is not None:
+        _check_code_free(session, org, code, None)
+    unit = Unit(organization_id=org.id, name=name, school_unit_code=code)
     session.add(unit)
+    session.commit()
+    return unit
+
+
+def get_unit(session: Session, org: Organization, name_or_id: str) -> Unit:
+    """The organisation's unit with this name, else with this id (a name may be all digits)."""
+    unit = session.scalars(
+        select(Unit).where(Unit.organization_id == org.id, Unit.name == name_or_id.strip())
+    ).first()
+    unit_id = strict_int(name_or_id, 1, 2**63 - 1)
+    if unit is None and unit_id is not None:
+        unit = session.scalars(
+            select(Unit).where(Unit.organization_id == org.id, Unit.id == unit_id)
+        ).first()
+    if unit is None:
+        raise NotFoundError(
+            f"Organisation {org.slug!r} has no unit named or numbered {name_or_id[:200]!r} "
+            f"(see: lti-journeys unit list --org {org.slug})."
+        )
+    return unit
+
+
+def set_school_unit_code(session: Session, org: Organization, unit: Unit, code: str | None) -> Unit:
+    """Set the unit's skolenhetskod, or clear it with ``None``."""
+    if code is not None:
+        code = check_school_unit_code(code)
+        _check_code_free(session, org, code, unit.id)
+    unit.school_unit_code = code
     session.commit()
     return unit
 

@@ -116,7 +116,7 @@ def test_unit_with_a_school_unit_code_is_identified_by_it(
         org = session.get_one(Organization, published_journey.organization_id)
         unit = add_unit(session, org, "Norrskolan")
         # The code's column comes with the school-unit register; read as an attribute.
-        unit.school_unit_code = "12345678"  # type: ignore[attr-defined]
+        unit.school_unit_code = "12345678"
         journey = session.get_one(Journey, published_journey.id)
         assignments.assign(
             session, journey, AssignmentLevel.UNIT, unit=unit, recording=get_recording(app)

@@ -134,9 +134,11 @@ def enroll_under_two_links(engine: Engine) -> None:
 def test_migration_0012_downgrade_refuses_to_drop_a_learners_second_enrollment(
     empty_engine: Engine,
 ) -> None:
-    # Only up to 0012: SQLite cannot roll back the later migrations' DDL when this one refuses.
-    migrate.upgrade(empty_engine, "0012")
+    # Seeded with today's models, then taken down to 0012: SQLite cannot roll back the later
+    # migrations' DDL when this one refuses.
+    migrate.upgrade(empty_engine)
     enroll_under_two_links(empty_engine)
+    downgrade(empty_engine, "0012")
     with pytest.raises(RuntimeError, match="several links of one course"):
         downgrade(empty_engine, "0011")
     assert migrate.current_revision(empty_engine) == "0012"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lti_tool.lti.roles import ToolRole, is_staff, map_roles
+from lti_tool.lti.roles import TEST_USER, ToolRole, highest_role, is_preview, is_staff, map_roles
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 MEMBERSHIP = LIS + "membership#"
@@ -159,3 +159,33 @@ def test_map_roles_course_role_outweighs_institution_faculty() -> None:
 def test_map_roles_institution_admin_stays_admin_in_a_course() -> None:
     roles = [LIS + "institution/person#Administrator", LIS + "membership#Learner"]
     assert map_roles(roles) == [ToolRole.LEARNER, ToolRole.INSTRUCTOR, ToolRole.ADMIN]
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [
+        (["learner", "content_developer"], ToolRole.CONTENT_DEVELOPER),
+        (["content_developer", "instructor"], ToolRole.INSTRUCTOR),
+        (["instructor", "admin"], ToolRole.ADMIN),
+        ([], ToolRole.LEARNER),
+    ],
+)
+def test_highest_role_ranks_admin_instructor_developer_learner(
+    roles: list[str], expected: ToolRole
+) -> None:
+    assert highest_role(roles) == expected
+
+
+@pytest.mark.parametrize(
+    ("tool_roles", "lti_roles", "preview"),
+    [
+        (["learner"], [LIS + "membership#Learner"], False),
+        (["instructor"], [LIS + "membership#Instructor"], True),
+        (["content_developer"], [], True),
+        (["learner"], [LIS + "membership#Learner", TEST_USER], True),
+    ],
+)
+def test_is_preview_for_staff_and_the_platforms_test_student(
+    tool_roles: list[str], lti_roles: list[str], preview: bool
+) -> None:
+    assert is_preview(tool_roles, lti_roles) is preview

@@ -1,7 +1,7 @@
 """organisation pseudonym keys
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-07 18:30:00.000000
 
 Each organisation gets a key of its own for the pseudonyms in its xAPI statements. Until now the
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
