@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -308,6 +309,14 @@ class JourneyEvents:
 
     def completed_journey(self) -> None:
         self._emit("completed", self.journey_activity(), (), {"completion": True})
+
+    def suspended(self, duration: timedelta) -> None:
+        """The learner left the pages of a journey not yet completed, after ``duration``."""
+        self._emit("suspended", self.journey_activity(), (), {"duration": duration})
+
+    def terminated(self, duration: timedelta) -> None:
+        """The learner left the pages of a completed journey, after ``duration``."""
+        self._emit("terminated", self.journey_activity(), (), {"duration": duration})
 
 
 def _uuid(value: str) -> uuid.UUID:
