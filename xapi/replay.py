@@ -262,6 +262,10 @@ class UpgradeCounts:
     foreign: int = 0
     unknown: int = 0
 
+    def add(self, other: UpgradeCounts) -> None:
+        for name in ("scanned", "upgraded", "already", "foreign", "unknown"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 def upgrade_tenant(
     session: Session,

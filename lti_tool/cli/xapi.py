@@ -539,8 +539,7 @@ def _upgrade_old_profile(
                 dry_run=dry_run,
                 progress=progress,
             )
-            for field in ("scanned", "upgraded", "already", "foreign", "unknown"):
-                setattr(total, field, getattr(total, field) + getattr(counts, field))
+            total.add(counts)
     click.echo(
         f"{verb} {total.upgraded} statement(s) of profile 1.0.0 (from {old_base}) in profile "
         f"{PROFILE_VERSION}, each with the voiding of the old one"
