@@ -33,6 +33,7 @@ PROTECTED_ROUTES = [
     ("player.answer_quiz", "/journeys/digital-kompetens/steps/step-quiz/quiz"),
     ("player.add_evidence", "/journeys/digital-kompetens/steps/step-task/evidence"),
     ("player.add_comment", STEP + "/comments"),
+    ("player.leave_journey", "/journeys/digital-kompetens/leave"),
     ("follow_up.refresh_roster", COURSE + "/roster"),
     ("follow_up.rate", COURSE + "/learners/1/ratings"),
     ("follow_up.comment", COURSE + "/learners/1/reflections/1/comments"),

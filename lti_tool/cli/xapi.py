@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import wraps
 from types import FrameType
 from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
@@ -20,10 +21,14 @@ from lti_tool.db import get_database
 from lti_tool.heartbeats import DELIVERY_WORKER, Heartbeat
 from lti_tool.lrs_tenancy import tenant_of
 from lti_tool.lti.runtime import get_runtime
+from lti_tool.recording import get_recording
+from lti_tool.tenancy.models import Organization
 from lti_tool.tenancy.services import get_organization, list_organizations
 from lti_tool.validation import InvalidInputError, NotFoundError
 from xapi import outbox, targets
+from xapi import replay as replay_legacy
 from xapi.delivery import DeliveryOptions, DeliveryRunner, TargetStatus, delivery_status
+from xapi.profile import PROFILE_VERSION
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -437,13 +442,52 @@ def parse_since(value: str) -> datetime:
 
 @xapi_group.command(
     "replay",
-    help="Queue statements the embedded LRS stored since DATE for a target (e.g. a new LRS).",
+    help="With --target and --since: queue statements the embedded LRS stored since DATE for a "
+    "target (e.g. a new LRS). With --old-base-url: record the statements stored with the IRIs "
+    "of profile 1.0.0 again in the current profile, and void the old ones.",
 )
-@click.option("--target", "target_name", required=True)
-@click.option("--since", required=True, help="YYYY-MM-DD or an ISO 8601 date and time (UTC).")
+@click.option("--target", "target_name", default=None, help="The target to queue them for.")
+@click.option("--since", default=None, help="YYYY-MM-DD or an ISO 8601 date and time (UTC).")
+@click.option(
+    "--old-base-url",
+    default=None,
+    help="The base URL profile 1.0.0 minted its IRIs under (BASE/xapi/profile/...).",
+)
+@click.option(
+    "--org", "org_slug", default=None, help="With --old-base-url: this organisation only."
+)
+@click.option("--dry-run", is_flag=True, help="With --old-base-url: count, record nothing.")
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 5000),
+    default=500,
+    show_default=True,
+    help="With --old-base-url: statements per transaction.",
+)
 @clear_errors
 @_target_errors
-def replay(target_name: str, since: str) -> None:
+def replay(
+    target_name: str | None,
+    since: str | None,
+    old_base_url: str | None,
+    org_slug: str | None,
+    dry_run: bool,
+    batch: int,
+) -> None:
+    if old_base_url is not None:
+        if target_name is not None or since is not None:
+            raise InvalidInputError(
+                "--old-base-url upgrades statements in place; it takes no --target or --since."
+            )
+        _upgrade_old_profile(old_base_url, org_slug, dry_run, batch)
+        return
+    if target_name is None or since is None:
+        raise InvalidInputError(
+            "Give --target and --since (queue stored statements for a target), or "
+            "--old-base-url (upgrade statements of profile 1.0.0)."
+        )
+    if org_slug is not None or dry_run:
+        raise InvalidInputError("--org and --dry-run go with --old-base-url.")
     moment = parse_since(since)
     with admin_session() as session:
         target = targets.get_target(session, target_name)
@@ -453,4 +497,53 @@ def replay(target_name: str, since: str) -> None:
         f"Queued {result.enqueued} statement(s) stored since {moment:%Y-%m-%d %H:%M:%S} UTC for "
         f"{target.name} ({result.scanned} scanned, {result.scanned - result.matched} outside its "
         f"filter, {skipped} already queued or delivered)."
+    )
+
+
+def _upgrade_old_profile(
+    old_base_url: str, org_slug: str | None, dry_run: bool, batch: int
+) -> None:
+    """Each organisation's statements of profile 1.0.0, recorded in the current profile."""
+    parts = urlsplit(old_base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInputError(
+            f"--old-base-url {old_base_url!r} is not a base URL such as https://tool.example.se."
+        )
+    old_base = old_base_url.strip().rstrip("/")
+    recording = get_recording()
+    settings: Settings = current_app.config["LTI_JOURNEYS_SETTINGS"]
+    homes = {old_base, settings.base_url}
+    verb = "Would record" if dry_run else "Recorded"
+    with admin_session() as session:
+        orgs = [get_organization(session, org_slug)] if org_slug else list_organizations(session)
+        total = replay_legacy.UpgradeCounts()
+        for org in orgs:
+
+            def record(statements: list[dict[str, Any]], org: Organization = org) -> None:
+                recording.record(session, org, statements)
+
+            def progress(counts: replay_legacy.UpgradeCounts, slug: str = org.slug) -> None:
+                click.echo(
+                    f"{slug}: {counts.scanned} scanned, {counts.upgraded} upgraded, "
+                    f"{counts.already} already upgraded"
+                )
+
+            counts = replay_legacy.upgrade_tenant(
+                session,
+                tenant_of(org),
+                old_base,
+                record=record,
+                actor=recording.recorder.authority,
+                homes=homes,
+                batch=batch,
+                dry_run=dry_run,
+                progress=progress,
+            )
+            total.add(counts)
+    click.echo(
+        f"{verb} {total.upgraded} statement(s) of profile 1.0.0 (from {old_base}) in profile "
+        f"{PROFILE_VERSION}, each with the voiding of the old one"
+        f"{' (dry run: nothing changed)' if dry_run else ''}; {total.scanned} scanned, "
+        f"{total.already} already upgraded, {total.foreign} of other authorities left alone, "
+        f"{total.unknown} with IRIs profile 1.0.0 never had left alone."
     )

@@ -531,6 +531,14 @@ class JourneyEvents:
             at=at,
         )
 
+    def suspended(self, duration: timedelta) -> None:
+        """The learner left the pages of a journey not yet completed, after ``duration``."""
+        self._emit("suspended", self.journey_activity(), (), {"duration": duration})
+
+    def terminated(self, duration: timedelta) -> None:
+        """The learner left the pages of a completed journey, after ``duration``."""
+        self._emit("terminated", self.journey_activity(), (), {"duration": duration})
+
 
 def correct_response(question: Question) -> str:
     """The correct responses pattern of a question (xAPI 1.0.3, 4.1.4.1 interaction activities).

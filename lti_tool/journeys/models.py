@@ -390,3 +390,24 @@ class Evidence(Base):
     # Files live in the database so that any number of stateless app hosts serve them.
     data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class JourneyVisit(Base):
+    """A learner's time on a journey's pages: from the first page served to leaving them.
+
+    Measured by the server alone (page times and the leave beacon's arrival); ``ended_at`` is
+    set once, when the visit's ``suspended`` or ``terminated`` statement is recorded.
+    """
+
+    __tablename__ = "journey_visits"
+    __table_args__ = (Index("ix_journey_visits_enrollment_ended", "enrollment_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, embedded in the pages of the visit and sent back by the leave beacon.
+    key: Mapped[str] = mapped_column(String(36), unique=True, default=new_key)
+    enrollment_id: Mapped[int] = mapped_column(
+        ForeignKey("journey_enrollments.id", ondelete="CASCADE")
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lti_tool.db import get_session
-from lti_tool.journeys import assignments, player, submissions
+from lti_tool.journeys import assignments, player, submissions, visits
 from lti_tool.journeys.content import KnowledgeCheckConfig, parse_step_config
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
 from lti_tool.journeys.evidence import Upload, list_evidence, submit_evidence
@@ -45,6 +45,8 @@ def _state(slug: str) -> player.JourneyState:
 def _page(
     template: str, state: player.JourneyState, status: int = 200, **values: object
 ) -> Response:
+    # Every page of the journey counts towards the visit its leave beacon ends.
+    visit = visits.visit_page(get_session(), state.enrollment)
     html = render_template(
         template,
         state=state,
@@ -54,6 +56,7 @@ def _page(
         plain=render_plain,
         descriptors=player.descriptors,
         staff=is_staff(launch_identity().roles),
+        visit=visit,
         **values,
     )
     return Response(html, status=status, mimetype="text/html")
@@ -263,6 +266,18 @@ def add_evidence(slug: str, key: str) -> ResponseReturnValue:
 @require_launch()
 def add_comment(slug: str, key: str) -> ResponseReturnValue:
     return _guarded(slug, key, "comment")
+
+
+@bp.post("/<slug>/leave")
+@require_launch()
+def leave_journey(slug: str) -> ResponseReturnValue:
+    """The pages' beacon: the learner left the journey's pages; the visit's time is recorded."""
+    identity = launch_identity()
+    session = get_session()
+    journey = player.open_journey(session, identity, slug)
+    visits.leave(session, identity, journey, request.form.get("visit", ""))
+    g.no_store = True
+    return Response(status=204)
 
 
 @bp.get("/<slug>/evidence/<int:evidence_id>")
