@@ -142,3 +142,14 @@ def test_import_refuses_a_billion_laughs_file_in_one_line(
         f"Error: {laughs}: line 7, column 28: more than 50 aliases (*name); "
         "write the values out instead."
     ]
+
+
+def test_import_refuses_a_yaml_alias_inside_its_own_anchor(
+    runner: FlaskCliRunner, registration: Registration, tmp_path: Path
+) -> None:
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("a: &a [*a]\n", encoding="utf-8")
+    result = runner.invoke(args=["journeys", "import", str(loop), "--org", "org-a"])
+    assert result.exit_code == 1
+    assert "refers to a value that contains it" in result.output
+    assert "Traceback" not in result.output

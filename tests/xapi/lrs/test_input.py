@@ -116,7 +116,7 @@ def test_more_token_carrying_a_control_character_is_a_400_json(
     assert response.get_json()["error"] is True
 
 
-@pytest.mark.parametrize("more", ["\x00", "abc\x00", "abc%00def"])
+@pytest.mark.parametrize("more", ["\x00", "abc\x00"])
 def test_more_parameter_with_a_nul_is_a_400_json(lrs: LrsClient, more: str) -> None:
     response = lrs.get("statements", params={"more": more})
     assert response.status_code == 400
