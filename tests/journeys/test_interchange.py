@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from lti_tool.journeys.content import journey_schema
 from lti_tool.journeys.examples import example_documents
@@ -164,3 +165,13 @@ def test_load_document_refuses_aliases_that_nest_beyond_the_depth_limit() -> Non
     with pytest.raises(InterchangeError) as refused:
         load_document(text, "deep-aliases.yaml")
     assert f"nests more than {MAX_YAML_DEPTH} levels" in refused.value.problems[0]
+
+
+def test_load_document_refuses_a_large_file_in_the_default_language_outside_a_request(
+    app: Flask,
+) -> None:
+    with app.app_context(), pytest.raises(InterchangeError) as refused:
+        load_document("a" * (MAX_FILE_BYTES + 1), "stor.yaml")
+    assert refused.value.problems == [
+        "Filen är större än 5 MB. Dela upp resan eller korta texterna."
+    ]
