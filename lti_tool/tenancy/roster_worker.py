@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,14 @@ from lti_tool.tenancy.roster_models import RosterRefresh
 from xapi.delivery import exponential_backoff
 
 log = logging.getLogger("lti_tool.roster")
+
+MAX_ERROR = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def kept_reason(text: str) -> str:
+    """A platform's reason as the progress page may show it: one line, at most 500 characters."""
+    return " ".join(_CONTROL.sub(" ", text).split())[:MAX_ERROR]
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,7 @@ class RosterWorker:
                 requested_at,
                 attempts=0,
                 error_code=None,
+                error=None,
                 next_attempt_at=None,
             )
             self.totals.fetched += 1
@@ -154,12 +164,13 @@ class RosterWorker:
             attempts, self.options.backoff_base_seconds, self.options.backoff_max_seconds, self.rng
         )
         now = self.clock()
+        # The platform's words may quote people or tokens: they go to the page, not the log.
         log.warning(
-            "Roster of context %s not fetched (attempt %d, %s): %s; next in %.0f s",
+            "Roster of context %s not fetched (attempt %d, %s, HTTP %s); next in %.0f s",
             context_id,
             attempts,
             exc.code,
-            exc,
+            exc.status if exc.status is not None else "-",
             delay,
         )
         session.execute(
@@ -169,6 +180,7 @@ class RosterWorker:
                 leased_until=None,
                 attempts=attempts,
                 error_code=exc.code[:40],
+                error=kept_reason(str(exc)) or None,
                 failed_at=now,
                 next_attempt_at=now + timedelta(seconds=delay),
                 updated_at=now,
