@@ -9,20 +9,17 @@ failure's reason for the progress page. No transaction stays open while the plat
 from __future__ import annotations
 
 import logging
-import random
 import re
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from lti_tool.db import utcnow
-from lti_tool.lti.keys import SigningKey
-from lti_tool.lti.services import AccessTokens, ServiceError
+from lti_tool.lti.service_worker import ServiceWorker
+from lti_tool.lti.services import ServiceError
 from lti_tool.tenancy.models import Context
 from lti_tool.tenancy.roster import refresh_roster
 from lti_tool.tenancy.roster_models import RosterRefresh
@@ -56,28 +53,11 @@ class RosterTotals:
     failed: int = 0
 
 
-class RosterWorker:
+class RosterWorker(ServiceWorker[RosterOptions, RosterTotals]):
     """Fetches queued rosters; ``key`` loads the tool's signing key in a session."""
 
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        tokens: AccessTokens,
-        key: Callable[[Session], SigningKey],
-        options: RosterOptions | None = None,
-        *,
-        clock: Callable[[], datetime] = utcnow,
-        rng: Callable[[], float] = random.random,
-    ) -> None:
-        self.factory = factory
-        self.tokens = tokens
-        self.key = key
-        self.options = options or RosterOptions()
-        self.clock = clock
-        self.rng = rng
-        self.totals = RosterTotals()
-        bind = factory.kw.get("bind")
-        self.skip_locked = bind is not None and bind.dialect.name == "postgresql"
+    options_type = RosterOptions
+    totals_type = RosterTotals
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
