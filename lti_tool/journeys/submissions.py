@@ -118,6 +118,30 @@ def latest_attempt(session: Session, state: JourneyState, step: Step) -> QuizAtt
     ).first()
 
 
+# A true/false or numeric answer is one short value; nothing longer can be a right answer.
+MAX_ANSWER_TEXT = 100
+
+
+def kept_answers(
+    config: KnowledgeCheckConfig, answers: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """What of a form is worth storing: known questions, known choices, one short value else.
+
+    A form may carry any number of fields and values; the stored attempt stays the size of the
+    knowledge check, and grading sees the same answers.
+    """
+    kept: dict[str, list[str]] = {}
+    for question in config.questions:
+        given = [v.strip() for v in answers.get(question.key, [])]
+        if question.kind in ("single", "multiple"):
+            keys = {c.key for c in question.choices}
+            chosen = list(dict.fromkeys(v for v in given if v in keys))
+            kept[question.key] = chosen[:1] if question.kind == "single" else chosen
+        else:
+            kept[question.key] = [v[:MAX_ANSWER_TEXT] for v in given if v][:1]
+    return kept
+
+
 def submit_quiz(
     session: Session,
     state: JourneyState,
@@ -135,6 +159,7 @@ def submit_quiz(
         raise JourneyError("wrong_step_type", _l("This step is not a knowledge check."))
     config = parse_step_config(item.step.type.value, item.step.config)
     assert isinstance(config, KnowledgeCheckConfig)  # noqa: S101 - narrowed by the step type
+    answers = kept_answers(config, answers)
     state = lock_state(session, state)
     item = state.step(key)
     used = attempts_used(session, state, item.step)
