@@ -5,10 +5,15 @@ Each action updates the learner's progress and records its statements in the sam
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lti_tool.db import utcnow
 from lti_tool.journeys.content import (
     KnowledgeCheckConfig,
     PracticeConfig,
@@ -267,9 +272,61 @@ def add_reflection_comment(
     if latest is not None and latest.author_id == author_id and latest.body == body:
         # The same message sent twice in a row is a double click, not a second message.
         return latest
+    check_comment_limits(session, reflection, author_id)
     comment = ReflectionComment(reflection_id=reflection.id, author_id=author_id, body=body)
     session.add(comment)
     return comment
+
+
+@dataclass(frozen=True)
+class CommentLimits:
+    """How long the dialogue on one reflection may grow, in all and per person and day."""
+
+    in_all: int = 500
+    per_day: int = 50
+
+
+def _comment_limits() -> CommentLimits:
+    if not has_app_context():
+        return CommentLimits()
+    settings = current_app.config["LTI_JOURNEYS_SETTINGS"]
+    return CommentLimits(settings.reflection_comments_max, settings.reflection_comments_max_per_day)
+
+
+def check_comment_limits(
+    session: Session, reflection: Reflection, author_id: int, limits: CommentLimits | None = None
+) -> None:
+    """Refuse a message beyond the reflection's limits (counted under the enrollment's lock)."""
+    limits = limits or _comment_limits()
+    on_reflection = ReflectionComment.reflection_id == reflection.id
+    count = session.scalar(select(func.count(ReflectionComment.id)).where(on_reflection))
+    if int(count or 0) >= limits.in_all:
+        raise JourneyConflictError(
+            "comment_limit",
+            _l(
+                "This reflection already has %(count)d messages, which is as many as it takes. "
+                "Go on in a new reflection or talk in person.",
+                count=limits.in_all,
+            ),
+        )
+    since = utcnow() - timedelta(days=1)
+    today = session.scalar(
+        select(func.count(ReflectionComment.id)).where(
+            on_reflection,
+            ReflectionComment.author_id == author_id,
+            ReflectionComment.created_at >= since,
+        )
+    )
+    if int(today or 0) >= limits.per_day:
+        raise JourneyError(
+            "comment_limit_day",
+            _l(
+                "You have sent %(count)d messages on this reflection in the last 24 hours. "
+                "Wait a while before you send more.",
+                count=limits.per_day,
+            ),
+            status=429,
+        )
 
 
 def practice_config(step: Step) -> PracticeConfig:
