@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     evidence_quota_learner_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     evidence_quota_learner_files: int = Field(default=500, ge=1)
     evidence_quota_organization_bytes: int = Field(default=50 * 1024**3, ge=1)
+    # Pieces of evidence (text, links, files) one learner may add to one task, and messages in
+    # the dialogue on one reflection (in all, and from one person in 24 hours).
+    evidence_max_per_step: int = Field(default=100, ge=1)
+    reflection_comments_max: int = Field(default=500, ge=1)
+    reflection_comments_max_per_day: int = Field(default=50, ge=1)
     # Origins (scheme://host[:port], comma-separated) whose pages may call the LRS from a
     # browser; "*" allows any. Credentials (cookies) are never allowed cross-origin.
     lrs_cors_origins: str = "*"

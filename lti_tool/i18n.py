@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale
 
 LANGUAGES = ("sv", "en")
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # Commands and workers (``lti-journeys …``) speak the installation's default language.
+        configured: str = current_app.config.get("BABEL_DEFAULT_LOCALE", "sv")
+        return configured
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen

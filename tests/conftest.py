@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine, make_url, text
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
@@ -67,6 +67,31 @@ def database_url(request: pytest.FixtureRequest) -> str:
     fixture = "migrated_sqlite" if request.param == "sqlite" else "migrated_postgres"
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty database of this test alone (the shared ones stay at the head)."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    reason = postgres_available()
+    if reason:
+        skip_or_fail_without_postgres(reason)
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_empty"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(base.set(database=name))
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import Engine, create_engine, inspect, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, inspect, select, update
 from sqlalchemy.orm import sessionmaker
 
 from lti_tool import migrate
@@ -23,7 +20,6 @@ from lti_tool.cli.xapi import delivery_runner
 from lti_tool.db import get_database, utcnow
 from lti_tool.heartbeats import DELIVERY_WORKER, PASSBACK_WORKER, Heartbeat, WorkerHeartbeat
 from lti_tool.lti.passback import PassbackRunner
-from tests.support.database import POSTGRES_URL, postgres_available
 
 
 def _heartbeats(app: Flask, name: str) -> list[WorkerHeartbeat]:
@@ -83,31 +79,6 @@ def test_heartbeat_outlives_an_unreachable_database(caplog: pytest.LogCaptureFix
     finally:
         engine.dispose()
     assert "could not record its heartbeat" in caplog.text
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on a database of its own with no schema."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
-        yield engine
-        engine.dispose()
-        return
-    reason = postgres_available()
-    if reason:
-        pytest.skip(reason)
-    base = make_url(POSTGRES_URL)
-    url = base.set(database=f"{base.database}_heartbeats")
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    engine = create_engine(url)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_worker_heartbeats_migration_upgrades_and_downgrades(empty_engine: Engine) -> None:

@@ -83,6 +83,31 @@ def classify(result: SendResult, statement_ids: Sequence[str]) -> str:
     return RETRY
 
 
+def log_reason(result: SendResult) -> str:
+    """A short reason for the log: the status and what it means, never the LRS's own text.
+
+    An LRS's answer may quote statements (names, texts) or echo credentials; it is kept in the
+    target's ``last_error`` for the operator, not written to logs that others may read.
+    """
+    status = result.status
+    if status is None:
+        # Our own words ("timeout", "connection failed: …"): the kind before any detail.
+        return result.error.split(":", 1)[0].strip()[:40] or "no answer"
+    if status == 401:
+        kind = "credentials refused"
+    elif status in (408, 504):
+        kind = "timed out"
+    elif status == 429:
+        kind = "too many requests"
+    elif status >= 500:
+        kind = "LRS error"
+    elif status >= 400:
+        kind = "refused"
+    else:
+        kind = "unexpected answer"
+    return f"HTTP {status} ({kind})"
+
+
 def exponential_backoff(
     failures: int, base_seconds: float, max_seconds: float, rng: Callable[[], float] = random.random
 ) -> float:
@@ -229,7 +254,8 @@ class DeliveryWorker:
         except Exception as exc:
             # A secret that cannot be decrypted (key changed): pause, as for a 401.
             self._record_target(
-                target, BatchOutcome(unauthorized=SendResult(None, error=f"secret: {exc}"))
+                target,
+                BatchOutcome(unauthorized=SendResult(None, error=f"secret not readable: {exc}")),
             )
             return 0
         outcome = BatchOutcome()
@@ -330,7 +356,9 @@ class DeliveryWorker:
         if outcome.unauthorized is not None:
             reason = outcome.unauthorized.describe()[:2000]
             if target.paused_at is None:
-                log.error("xAPI target %s paused: %s", target.name, reason)
+                log.error(
+                    "xAPI target %s paused: %s", target.name, log_reason(outcome.unauthorized)
+                )
             values = {
                 "paused_at": target.paused_at or now,
                 "paused_reason": reason,
@@ -348,7 +376,7 @@ class DeliveryWorker:
             log.warning(
                 "xAPI target %s: %s; attempt %d failed, next in %.1f s",
                 target.name,
-                reason,
+                log_reason(outcome.failure),
                 failures,
                 delay,
             )

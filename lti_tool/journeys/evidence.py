@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lti_tool.journeys.errors import JourneyError
+from lti_tool.journeys.errors import JourneyConflictError, JourneyError
 from lti_tool.journeys.models import Enrollment, Evidence, StepType
 from lti_tool.journeys.player import (
     JourneyState,
@@ -36,6 +36,8 @@ class EvidenceQuota:
     learner_bytes: int = 200 * KIB * KIB
     learner_files: int = 500
     organization_bytes: int = 50 * KIB**3
+    # Pieces of evidence of any kind (text, link, file) one learner may add to one task.
+    items_per_step: int = 100
 
 
 class EvidenceQuotaError(JourneyError):
@@ -113,7 +115,6 @@ def submit_evidence(
                     mb=config.max_file_mb,
                 ),
             )
-        check_evidence_quota(session, state.enrollment, len(upload.data))
         evidence.filename = name
         evidence.content_type = _content_type(extension)
         evidence.size = len(upload.data)
@@ -125,6 +126,12 @@ def submit_evidence(
     if earlier is not None:
         session.commit()  # the same evidence sent twice (a double click): keep the first
         return earlier
+    # Counted under the enrollment's lock, so two uploads at once cannot both fit in what is
+    # left: the second one sees the first.
+    quota = _quota()
+    check_evidence_count(session, evidence, quota)
+    if evidence.size is not None:
+        check_evidence_quota(session, state.enrollment, evidence.size, quota)
     session.add(evidence)
     events = journey_events(session, state)
     before = state.before()
@@ -146,6 +153,7 @@ def _quota() -> EvidenceQuota:
         settings.evidence_quota_learner_bytes,
         settings.evidence_quota_learner_files,
         settings.evidence_quota_organization_bytes,
+        settings.evidence_max_per_step,
     )
 
 
@@ -154,6 +162,24 @@ def _amount(size: int) -> str:
         if size >= scale:
             return f"{format_decimal(round(size / scale, 1))} {unit}"
     return f"{format_decimal(size)} bytes"
+
+
+def check_evidence_count(session: Session, evidence: Evidence, quota: EvidenceQuota) -> None:
+    """Refuse one more piece of evidence than the task takes from this learner."""
+    count = session.scalar(
+        select(func.count(Evidence.id)).where(
+            Evidence.enrollment_id == evidence.enrollment_id, Evidence.step_id == evidence.step_id
+        )
+    )
+    if int(count or 0) + 1 > quota.items_per_step:
+        raise JourneyConflictError(
+            "evidence_limit",
+            _l(
+                "You have added %(count)d pieces of evidence to this task, which is as many as "
+                "it takes. Ask your course leader if you need to add more.",
+                count=quota.items_per_step,
+            ),
+        )
 
 
 def check_evidence_quota(

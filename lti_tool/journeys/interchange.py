@@ -2,7 +2,8 @@
 
 The format is ``content.JourneyDocument`` (JSON Schema: ``docs/journey-schema.json``). YAML is read
 with the safe loader only, within budgets of aliases, nesting and expanded size (a file of a few
-hundred bytes could otherwise expand to billions of values); every validation problem is reported with its path in the document
+hundred bytes could otherwise expand to billions of values), and an alias inside its own anchor
+is refused; every validation problem is reported with its path in the document
 (``sections[1].steps[0].content.questions[2]``) and the line and column where it is in the file.
 """
 
@@ -72,22 +73,63 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def _expanded_size(root: yaml.Node) -> int:
-    """How many values the document holds once every alias is written out."""
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _refuse(node: yaml.Node, problem: str) -> yaml.MarkedYAMLError:
+    return yaml.MarkedYAMLError(problem=problem, problem_mark=node.start_mark)
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a node tree that refers to itself, or that its aliases make too big or too deep.
+
+    An alias inside its own anchor (``a: &a [*a]``) makes the tree a loop, and aliases of
+    aliases nest deeper than the file looks: both would exhaust the stack later on. The walk
+    keeps its own stack, so neither can exhaust it here.
+    """
     sizes: dict[int, int] = {}
-
-    def size(node: yaml.Node) -> int:
-        known = sizes.get(id(node))
-        if known is None:
-            children: list[yaml.Node] = []
-            if isinstance(node, yaml.MappingNode):
-                children = [part for pair in node.value for part in pair]
-            elif isinstance(node, yaml.SequenceNode):
-                children = list(node.value)
-            known = sizes[id(node)] = 1 + sum(size(child) for child in children)
-        return known
-
-    return size(root)
+    depths: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            children = _children(node)
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            depths[key] = 1 + max((depths[id(c)] for c in children), default=0)
+            if sizes[key] > MAX_YAML_NODES:
+                raise _refuse(
+                    root,
+                    f"the document expands to more than {MAX_YAML_NODES:,} values "
+                    "through its aliases; write the values out instead.",
+                )
+            if depths[key] > MAX_YAML_DEPTH:
+                raise _refuse(
+                    node,
+                    f"through its aliases the document nests more than {MAX_YAML_DEPTH} levels; "
+                    "write the values out instead.",
+                )
+            continue
+        if key in sizes:
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_nodes:
+                raise _refuse(
+                    child,
+                    "an alias (*name) refers to a value that contains it; "
+                    "write the values out instead.",
+                )
+            if id(child) not in sizes:
+                stack.append((child, False))
 
 
 def _parse(text: str) -> tuple[Any, yaml.Node | None]:
@@ -95,12 +137,8 @@ def _parse(text: str) -> tuple[Any, yaml.Node | None]:
     loader = _BoundedLoader(text)
     try:
         root = loader.get_single_node()
-        if root is not None and _expanded_size(root) > MAX_YAML_NODES:
-            raise yaml.MarkedYAMLError(
-                problem=f"the document expands to more than {MAX_YAML_NODES:,} values "
-                "through its aliases; write the values out instead.",
-                problem_mark=root.start_mark,
-            )
+        if root is not None:
+            _check_expansion(root)
         data = None if root is None else loader.construct_document(root)
     finally:
         loader.dispose()

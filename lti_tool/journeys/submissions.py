@@ -5,8 +5,12 @@ Each action updates the learner's progress and records its statements in the sam
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
@@ -120,6 +124,30 @@ def latest_attempt(session: Session, state: JourneyState, step: Step) -> QuizAtt
     ).first()
 
 
+# A true/false or numeric answer is one short value; nothing longer can be a right answer.
+MAX_ANSWER_TEXT = 100
+
+
+def kept_answers(
+    config: KnowledgeCheckConfig, answers: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """What of a form is worth storing: known questions, known choices, one short value else.
+
+    A form may carry any number of fields and values; the stored attempt stays the size of the
+    knowledge check, and grading sees the same answers.
+    """
+    kept: dict[str, list[str]] = {}
+    for question in config.questions:
+        given = [v.strip() for v in answers.get(question.key, [])]
+        if question.kind in ("single", "multiple"):
+            keys = {c.key for c in question.choices}
+            chosen = list(dict.fromkeys(v for v in given if v in keys))
+            kept[question.key] = chosen[:1] if question.kind == "single" else chosen
+        else:
+            kept[question.key] = [v[:MAX_ANSWER_TEXT] for v in given if v][:1]
+    return kept
+
+
 def submit_quiz(
     session: Session,
     state: JourneyState,
@@ -137,6 +165,7 @@ def submit_quiz(
         raise JourneyError("wrong_step_type", _l("This step is not a knowledge check."))
     config = parse_step_config(item.step.type.value, item.step.config)
     assert isinstance(config, KnowledgeCheckConfig)  # noqa: S101 - narrowed by the step type
+    answers = kept_answers(config, answers)
     state = lock_state(session, state)
     item = state.step(key)
     used = attempts_used(session, state, item.step)
@@ -246,6 +275,7 @@ def add_reflection_comment(
     if latest is not None and latest.author_id == author_id and latest.body == body:
         # The same message sent twice in a row is a double click, not a second message.
         return latest
+    check_comment_limits(session, reflection, author_id)
     comment = ReflectionComment(reflection_id=reflection.id, author_id=author_id, body=body)
     session.add(comment)
     return comment
@@ -265,6 +295,57 @@ def reply_to_reflection(
     events.flush()
     session.commit()
     return comment
+
+
+@dataclass(frozen=True)
+class CommentLimits:
+    """How long the dialogue on one reflection may grow, in all and per person and day."""
+
+    in_all: int = 500
+    per_day: int = 50
+
+
+def _comment_limits() -> CommentLimits:
+    if not has_app_context():
+        return CommentLimits()
+    settings = current_app.config["LTI_JOURNEYS_SETTINGS"]
+    return CommentLimits(settings.reflection_comments_max, settings.reflection_comments_max_per_day)
+
+
+def check_comment_limits(
+    session: Session, reflection: Reflection, author_id: int, limits: CommentLimits | None = None
+) -> None:
+    """Refuse a message beyond the reflection's limits (counted under the enrollment's lock)."""
+    limits = limits or _comment_limits()
+    on_reflection = ReflectionComment.reflection_id == reflection.id
+    count = session.scalar(select(func.count(ReflectionComment.id)).where(on_reflection))
+    if int(count or 0) >= limits.in_all:
+        raise JourneyConflictError(
+            "comment_limit",
+            _l(
+                "This reflection already has %(count)d messages, which is as many as it takes. "
+                "Go on in a new reflection or talk in person.",
+                count=limits.in_all,
+            ),
+        )
+    since = utcnow() - timedelta(days=1)
+    today = session.scalar(
+        select(func.count(ReflectionComment.id)).where(
+            on_reflection,
+            ReflectionComment.author_id == author_id,
+            ReflectionComment.created_at >= since,
+        )
+    )
+    if int(today or 0) >= limits.per_day:
+        raise JourneyError(
+            "comment_limit_day",
+            _l(
+                "You have sent %(count)d messages on this reflection in the last 24 hours. "
+                "Wait a while before you send more.",
+                count=limits.per_day,
+            ),
+            status=429,
+        )
 
 
 def practice_config(step: Step) -> PracticeConfig:

@@ -25,13 +25,13 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from lti_tool.db import utcnow
 from lti_tool.lti.ags import AgsError, GradeService, LineItemRequest, Score
 from lti_tool.lti.keys import SigningKey
 from lti_tool.lti.models import Registration, ScoreState, ScoreSubmission
-from lti_tool.lti.services import AccessTokens, ServiceRegistration
+from lti_tool.lti.service_worker import ServiceWorker
+from lti_tool.lti.services import ServiceRegistration
 from lti_tool.tenancy.models import Context, Organization, Person, ResourceLink
 from xapi.db import aggregate_datetime
 from xapi.delivery import exponential_backoff
@@ -157,30 +157,11 @@ class _Pass:
     key: SigningKey | None = None
 
 
-class PassbackWorker:
+class PassbackWorker(ServiceWorker[PassbackOptions, PassbackTotals]):
     """Sends queued scores; ``key`` loads the tool's signing key in a session."""
 
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        tokens: AccessTokens,
-        key: Callable[[Session], SigningKey],
-        options: PassbackOptions | None = None,
-        *,
-        clock: Callable[[], datetime] = utcnow,
-        rng: Callable[[], float] = random.random,
-    ) -> None:
-        self.factory = factory
-        self.tokens = tokens
-        self.key = key
-        self.options = options or PassbackOptions()
-        self.clock = clock
-        self.rng = rng
-        self.totals = PassbackTotals()
-        bind = factory.kw.get("bind")
-        self.skip_locked = bind is not None and bind.dialect.name == "postgresql"
-        # Called on every turn of ``run`` (readiness watches the heartbeats it records).
-        self.heartbeat: Callable[[], None] | None = None
+    options_type = PassbackOptions
+    totals_type = PassbackTotals
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():

@@ -37,9 +37,11 @@ NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.r
 class ServiceError(Exception):
     """A platform service could not be used; ``code`` names why, the message says more (logs)."""
 
-    def __init__(self, message: str, code: str = "refused") -> None:
+    def __init__(self, message: str, code: str = "refused", status: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+        # The platform's HTTP status when it answered (what logs may show of a refusal).
+        self.status = status
 
 
 def token_lifetime(expires_in: object) -> float:
@@ -130,6 +132,7 @@ class AccessTokens:
             raise ServiceError(
                 f"The platform refused an access token (HTTP {response.status}): {reason_of(body)}",
                 "token_refused",
+                response.status,
             )
         expires = time.monotonic() + token_lifetime(body.get("expires_in", 3600)) - 60
         with self._lock:
@@ -174,6 +177,7 @@ class AccessTokens:
                     f"The platform refused the course roster (HTTP {response.status}): "
                     f"{reason_of(body)}",
                     "refused",
+                    response.status,
                 )
             page = body.get("members")
             if isinstance(page, list):

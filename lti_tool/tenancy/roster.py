@@ -48,6 +48,8 @@ class RosterStatus:
     queued: bool
     error_code: str | None
     next_attempt_at: datetime | None
+    # The platform's reason, as kept by the worker (cut short, control characters removed).
+    error: str | None = None
 
 
 def request_refresh(session: Session, context: Context) -> None:
@@ -82,6 +84,7 @@ def roster_status(session: Session, context: Context) -> RosterStatus:
         queued=refresh is not None and refresh.requested_at is not None,
         error_code=refresh.error_code if refresh is not None else None,
         next_attempt_at=refresh.next_attempt_at if refresh is not None else None,
+        error=refresh.error if refresh is not None else None,
     )
 
 

@@ -28,5 +28,8 @@ class RosterRefresh(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Why the latest attempt failed: a code the progress page explains in the reader's language.
     error_code: Mapped[str | None] = mapped_column(String(40))
+    # The platform's own words (cut short, control characters removed): shown to the course's
+    # staff, never logged, since a platform may quote names or tokens in them.
+    error: Mapped[str | None] = mapped_column(String(500))
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

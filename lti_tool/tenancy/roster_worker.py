@@ -9,7 +9,7 @@ failure's reason for the progress page. No transaction stays open while the plat
 from __future__ import annotations
 
 import logging
-import random
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from lti_tool.db import utcnow
 from lti_tool.lti.keys import SigningKey
+from lti_tool.lti.service_worker import ServiceWorker
 from lti_tool.lti.services import AccessTokens, ServiceError
 from lti_tool.recording import Recording
 from lti_tool.tenancy.models import Context
@@ -29,6 +29,14 @@ from lti_tool.tenancy.roster_models import RosterRefresh
 from xapi.delivery import exponential_backoff
 
 log = logging.getLogger("lti_tool.roster")
+
+MAX_ERROR = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def kept_reason(text: str) -> str:
+    """A platform's reason as the progress page may show it: one line, at most 500 characters."""
+    return " ".join(_CONTROL.sub(" ", text).split())[:MAX_ERROR]
 
 
 @dataclass(frozen=True)
@@ -48,8 +56,11 @@ class RosterTotals:
     failed: int = 0
 
 
-class RosterWorker:
+class RosterWorker(ServiceWorker[RosterOptions, RosterTotals]):
     """Fetches queued rosters; ``key`` loads the tool's signing key in a session."""
+
+    options_type = RosterOptions
+    totals_type = RosterTotals
 
     def __init__(
         self,
@@ -59,20 +70,11 @@ class RosterWorker:
         options: RosterOptions | None = None,
         *,
         recording: Recording,
-        clock: Callable[[], datetime] = utcnow,
-        rng: Callable[[], float] = random.random,
+        **kwargs: Any,
     ) -> None:
-        self.factory = factory
-        self.tokens = tokens
-        self.key = key
+        super().__init__(factory, tokens, key, options, **kwargs)
         # Records who joined and left each roster (no app context in a worker thread).
         self.recording = recording
-        self.options = options or RosterOptions()
-        self.clock = clock
-        self.rng = rng
-        self.totals = RosterTotals()
-        bind = factory.kw.get("bind")
-        self.skip_locked = bind is not None and bind.dialect.name == "postgresql"
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -153,6 +155,7 @@ class RosterWorker:
                 requested_at,
                 attempts=0,
                 error_code=None,
+                error=None,
                 next_attempt_at=None,
             )
             self.totals.fetched += 1
@@ -163,12 +166,13 @@ class RosterWorker:
             attempts, self.options.backoff_base_seconds, self.options.backoff_max_seconds, self.rng
         )
         now = self.clock()
+        # The platform's words may quote people or tokens: they go to the page, not the log.
         log.warning(
-            "Roster of context %s not fetched (attempt %d, %s): %s; next in %.0f s",
+            "Roster of context %s not fetched (attempt %d, %s, HTTP %s); next in %.0f s",
             context_id,
             attempts,
             exc.code,
-            exc,
+            exc.status if exc.status is not None else "-",
             delay,
         )
         session.execute(
@@ -178,6 +182,7 @@ class RosterWorker:
                 leased_until=None,
                 attempts=attempts,
                 error_code=exc.code[:40],
+                error=kept_reason(str(exc)) or None,
                 failed_at=now,
                 next_attempt_at=now + timedelta(seconds=delay),
                 updated_at=now,

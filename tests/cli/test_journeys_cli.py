@@ -157,3 +157,25 @@ def test_import_refuses_a_billion_laughs_file_in_one_line(
         f"Error: {laughs}: line 7, column 28: more than 50 aliases (*name); "
         "write the values out instead."
     ]
+
+
+def test_import_refuses_a_yaml_alias_inside_its_own_anchor(
+    runner: FlaskCliRunner, registration: Registration, tmp_path: Path
+) -> None:
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("a: &a [*a]\n", encoding="utf-8")
+    result = runner.invoke(args=["journeys", "import", str(loop), "--org", "org-a"])
+    assert result.exit_code == 1
+    assert "refers to a value that contains it" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_import_prints_a_translated_refusal_without_a_traceback(
+    runner: FlaskCliRunner, registration: Registration, tmp_path: Path
+) -> None:
+    listing = tmp_path / "list.yaml"
+    listing.write_text("- a\n- b\n", encoding="utf-8")
+    result = runner.invoke(args=["journeys", "import", str(listing), "--org", "org-a"])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"Error: {listing}: Filen ska innehålla en läranderesa" in result.output

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from alembic import command
-from sqlalchemy import Engine, create_engine, delete, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, delete, inspect, select
 from sqlalchemy.orm import Session
 
 from lti_tool import migrate
@@ -19,37 +15,11 @@ from lti_tool.lti.registrations import add_registration
 from lti_tool.tenancy.models import Context, Person, ResourceLink
 from lti_tool.tenancy.services import add_organization
 from tests.journeys.conftest import sample_document
-from tests.support.database import POSTGRES_URL, postgres_available, skip_or_fail_without_postgres
 
 NEW_KEY = "uq_journey_enrollments_person_id_resource_link_id_journey_id"
 OLD_KEY = "uq_journey_enrollments_person_id_journey_id_context_id"
 UNLINKED = "uq_journey_enrollments_person_journey_context_unlinked"
 CHOSEN = "uq_journey_assignments_journey_person"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database of its own (the shared test databases stay at the head)."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'migrations.sqlite3'}")
-        yield engine
-        engine.dispose()
-        return
-    reason = postgres_available()
-    if reason:
-        skip_or_fail_without_postgres(reason)
-    url = make_url(POSTGRES_URL)
-    name = f"{url.database}_m0012"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(url.set(database=name))
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def downgrade(engine: Engine, revision: str) -> None:

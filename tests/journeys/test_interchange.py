@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from lti_tool.journeys.content import journey_schema
 from lti_tool.journeys.examples import example_documents
@@ -141,3 +142,36 @@ def test_load_document_accepts_a_few_aliases() -> None:
     text = text.replace("title: Ge digital återkoppling", "title: *t", 1)
     document = load_document(text)
     assert document.goals[1].title == "Digital kompetens i undervisningen"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: &a [*a]\n", "a: &a {b: *a}\n", "a: &a [x, [y, *a]]\n"],
+    ids=["list", "mapping", "nested"],
+)
+def test_load_document_refuses_a_yaml_alias_inside_its_own_anchor(text: str) -> None:
+    with pytest.raises(InterchangeError) as refused:
+        load_document(text, "loop.yaml")
+    assert "refers to a value that contains it" in refused.value.problems[0]
+
+
+def test_load_document_refuses_aliases_that_nest_beyond_the_depth_limit() -> None:
+    # Each anchor nests 40 levels and holds an alias of the one before: few aliases, deep data.
+    levels = "[" * 40
+    closing = "]" * 40
+    text = f"a0: &a0 {levels}x{closing}\n" + "".join(
+        f"a{i}: &a{i} {levels}*a{i - 1}{closing}\n" for i in range(1, 30)
+    )
+    with pytest.raises(InterchangeError) as refused:
+        load_document(text, "deep-aliases.yaml")
+    assert f"nests more than {MAX_YAML_DEPTH} levels" in refused.value.problems[0]
+
+
+def test_load_document_refuses_a_large_file_in_the_default_language_outside_a_request(
+    app: Flask,
+) -> None:
+    with app.app_context(), pytest.raises(InterchangeError) as refused:
+        load_document("a" * (MAX_FILE_BYTES + 1), "stor.yaml")
+    assert refused.value.problems == [
+        "Filen är större än 5 MB. Dela upp resan eller korta texterna."
+    ]

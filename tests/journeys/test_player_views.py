@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 
 from lti_tool.db import get_database
 from lti_tool.journeys.authoring import create_journey, journey_by_slug, publish
-from lti_tool.journeys.models import Enrollment, Evidence, Journey, ProgressStatus, StepProgress
+from lti_tool.journeys.models import (
+    Enrollment,
+    Evidence,
+    Journey,
+    ProgressStatus,
+    QuizAttempt,
+    StepProgress,
+)
 from lti_tool.lti.models import Registration
 from lti_tool.tenancy.services import add_organization
 from tests.conftest import Launcher
@@ -328,3 +335,23 @@ def test_landing_redirect_keeps_the_token_when_another_site_started_the_chain(
     own = client.get("/home", query_string={"lt": token}, headers={"Sec-Fetch-Site": "same-origin"})
     assert own.status_code == 303
     assert "lt=" not in own.headers["Location"]
+
+
+def test_quiz_form_with_thousands_of_extra_fields_stores_only_the_known_answers(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = launch_token(launcher)
+    client.get("/journeys/digital-kompetens", query_string={"lt": token, "skip": "1"})
+    form: dict[str, Any] = {f"q-extra-{n}": "x" * 100 for n in range(2000)}
+    form.update(
+        {
+            "lt": token,
+            "q-q1": ["b", "zzz", "b", *(["a"] * 1000)],
+            "q-q2": ["true", "x" * 10_000],
+            "q-q3": ["4", "9" * 5000],
+        }
+    )
+    assert client.post(BASE_QUIZ, data=form).status_code == 303
+    with get_database(app).session() as session:
+        [attempt] = session.scalars(select(QuizAttempt)).all()
+    assert attempt.answers == {"q1": ["b"], "q2": ["true"], "q3": ["4"]}

@@ -17,6 +17,7 @@ from lti_tool.journeys.models import Journey
 from lti_tool.lti import services
 from lti_tool.lti.outbound import OutboundPolicy, parse_networks
 from lti_tool.lti.services import AccessTokens
+from lti_tool.tenancy import roster_worker as roster_worker_module
 from lti_tool.tenancy.models import Context
 from lti_tool.tenancy.roster_models import RosterRefresh
 from lti_tool.tenancy.roster_worker import RosterOptions, RosterWorker
@@ -134,7 +135,37 @@ def test_roster_failure_is_shown_translated_with_the_next_attempt(
     page = _page(client, app, token)
     assert "lärplattformen nekade verktyget åtkomst" in page
     assert f"försöker igen efter {refresh.next_attempt_at:%Y-%m-%d %H:%M} UTC" in page
-    assert "invalid_client" not in page  # the platform's own words stay in the log
+    # The platform's own words, for the course's staff (never in the log).
+    assert "Lärplattformen svarade: The platform refused an access token (HTTP 400)" in page
+
+
+def test_roster_failure_logs_the_status_only_and_keeps_the_reason_for_the_page(
+    app: Flask,
+    client: FlaskClient,
+    launcher: Launcher,
+    roster_platform: TestPlatform,
+    published_journey: Journey,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    words = "Maja\x00 Lärare\nmay not see token abc123 " + "x" * 1000
+
+    def refuse(*_args: object, **_kwargs: object) -> int:
+        raise services.ServiceError(f"The platform refused (HTTP 403): {words}", "refused", 403)
+
+    monkeypatch.setattr(roster_worker_module, "refresh_roster", refuse)
+    token = _teacher(launcher, roster_platform)
+    _page(client, app, token)
+    caplog.set_level("INFO")
+    assert roster_worker(app).drain().failed == 1
+    assert "(attempt 1, refused, HTTP 403)" in caplog.text
+    assert "Maja" not in caplog.text and "abc123" not in caplog.text
+    error = _refresh(app).error
+    assert error is not None and len(error) == 500
+    assert error.startswith("The platform refused (HTTP 403): Maja Lärare may not see token abc123")
+    assert "Lärplattformen svarade: The platform refused (HTTP 403): Maja Lärare" in _page(
+        client, app, token
+    )
 
 
 def test_roster_failure_is_not_retried_by_later_visits_before_its_back_off(

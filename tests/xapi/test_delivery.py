@@ -48,6 +48,7 @@ from xapi.delivery import (
     backoff_seconds,
     classify,
     delivery_status,
+    log_reason,
 )
 from xapi.delivery_models import DEAD, DELIVERED, PENDING, LrsTarget, OutboxEntry
 from xapi.targets import add_target, resume_target
@@ -595,3 +596,46 @@ def test_development_thread_starts_with_the_first_request(database_url: str) -> 
                 passback.stop()
                 assert passback.join(10)
         get_database(app).engine.dispose()
+
+
+def test_a_401_is_logged_with_its_status_but_without_the_lrss_text(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    sender = ScriptedSender(lambda ids: SendResult(401, "token abc123 for maja@example.se expired"))
+    target = _target(app, "https://lrs.example.se/xapi")
+    _enqueue(app, [make_statement()])
+    caplog.set_level("INFO")
+    _worker(app, sender).drain()
+    assert "xAPI target lrs paused: HTTP 401 (credentials refused)" in caplog.text
+    assert "abc123" not in caplog.text and "maja" not in caplog.text
+    assert (
+        _reload(app, target).paused_reason == "HTTP 401: token abc123 for maja@example.se expired"
+    )
+
+
+def test_a_5xx_is_logged_with_its_status_but_without_the_lrss_text(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    sender = ScriptedSender(lambda ids: SendResult(500, "stack trace: Maja Lärare's statement"))
+    target = _target(app, "https://lrs.example.se/xapi")
+    _enqueue(app, [make_statement()])
+    caplog.set_level("INFO")
+    _worker(app, sender).drain()
+    assert "xAPI target lrs: HTTP 500 (LRS error); attempt 1 failed" in caplog.text
+    assert "Maja" not in caplog.text and "stack trace" not in caplog.text
+    assert _reload(app, target).last_error == "HTTP 500: stack trace: Maja Lärare's statement"
+
+
+@pytest.mark.parametrize(
+    ("result", "reason"),
+    [
+        (SendResult(401, "x"), "HTTP 401 (credentials refused)"),
+        (SendResult(429, "x"), "HTTP 429 (too many requests)"),
+        (SendResult(504, "x"), "HTTP 504 (timed out)"),
+        (SendResult(503, "x"), "HTTP 503 (LRS error)"),
+        (SendResult(None, error="connection failed: refused by 10.0.0.1"), "connection failed"),
+        (SendResult(None, error=""), "no answer"),
+    ],
+)
+def test_log_reason_names_the_status_and_its_kind_only(result: SendResult, reason: str) -> None:
+    assert log_reason(result) == reason

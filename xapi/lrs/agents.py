@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from xapi.lrs.errors import BadRequestError
 
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
+# What a JSON escape (\u0000, \ud800) can put in a string that no identifier needs and the
+# database cannot store: control characters other than whitespace, and lone surrogates.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def ifi_key(agent: dict[str, Any]) -> str | None:
@@ -33,6 +37,11 @@ def parse_agent_param(raw: str | None, name: str = "agent") -> dict[str, Any]:
         raise BadRequestError(f"The {name!r} parameter is not valid JSON.") from None
     if not isinstance(agent, dict):
         raise BadRequestError(f"The {name!r} parameter must be a JSON object.")
+    if _has_unstorable(agent):
+        raise BadRequestError(
+            f"The {name!r} parameter contains a control character (such as U+0000) or a lone "
+            "surrogate escape, which is not allowed; remove it."
+        )
     ifis = [p for p in IFI_PROPERTIES if p in agent]
     if len(ifis) != 1:
         raise BadRequestError(
@@ -45,3 +54,19 @@ def parse_agent_param(raw: str | None, name: str = "agent") -> dict[str, Any]:
     if key is None:
         raise BadRequestError(f"The {name!r} parameter's account must be an object.")
     return agent
+
+
+def _has_unstorable(value: Any) -> bool:
+    """Whether any key or string in a JSON value holds a character the database cannot store."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _UNSTORABLE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False

@@ -29,6 +29,8 @@ HEADER_FIELDS = {
 # No parameter (ids, IRIs, timestamps, JSON agents) has a use for control characters, and the
 # database cannot store NUL; JSON whitespace (tab, line breaks) stays allowed in JSON parameters.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A lone UTF-16 surrogate (from a JSON escape such as \ud800) cannot be encoded for the database.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
 # A \u0000 escape (not an escaped backslash followed by "u0000") in a JSON parameter.
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
@@ -54,10 +56,18 @@ class XapiRequest:
         return self.headers.get(name)
 
 
-def _check_param(name: str, value: str) -> None:
-    if _CONTROL_IN_NAME.search(name):
+def check_param(name: str, value: str) -> None:
+    """``BadRequestError`` for a control character in a parameter's name or value.
+
+    Also used on the parameters a ``more`` token carries: they reach SQL as well.
+    """
+    if _CONTROL_IN_NAME.search(name) or SURROGATE.search(name):
         raise BadRequestError("A parameter name contains a control character; remove it.")
-    if _CONTROL.search(value) or (name in JSON_PARAMS and _NUL_ESCAPE.search(value)):
+    if (
+        _CONTROL.search(value)
+        or SURROGATE.search(value)
+        or (name in JSON_PARAMS and _NUL_ESCAPE.search(value))
+    ):
         raise BadRequestError(
             f"The {name!r} parameter contains a control character (such as U+0000), which is "
             "not allowed; remove it."
@@ -68,7 +78,7 @@ def _single_params(pairs: dict[str, list[str]]) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, values in pairs.items():
         for value in values:
-            _check_param(name, value)
+            check_param(name, value)
         if len(values) > 1:
             raise BadRequestError(f"Parameter {name!r} is given {len(values)} times; give it once.")
         params[name] = values[0]

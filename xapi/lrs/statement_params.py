@@ -11,6 +11,7 @@ from datetime import datetime
 
 from xapi.lrs.agents import ifi_key, parse_agent_param
 from xapi.lrs.errors import BadRequestError
+from xapi.lrs.request import check_param
 from xapi.lrs.validation import is_iri, is_uuid, parse_timestamp
 
 QUERY_PARAMS = (
@@ -150,6 +151,9 @@ class StatementQuery:
                 raise ValueError
         except (ValueError, KeyError, TypeError, binascii.Error):
             raise BadRequestError("The 'more' parameter is not a token this LRS issued.") from None
+        # A token is only base64: a forged one may carry what the query string may not.
+        for name, value in params.items():
+            check_param(name, value)
         query = cls.parse(params, after_seq=after)
         if repeated:
             query.check_repeated(cls.parse(repeated))

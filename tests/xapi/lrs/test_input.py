@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -87,3 +88,60 @@ def test_statement_with_a_nul_in_an_iri_is_refused(lrs: LrsClient) -> None:
 def test_agent_parameter_is_checked_before_its_json_is_read(lrs: LrsClient) -> None:
     response = lrs.get(AGENT_PROFILE, params={"agent": json.dumps(AGENT) + "\x00"})
     assert response.status_code == 400
+
+
+def _more_token(params: dict[str, str]) -> str:
+    raw = json.dumps({"p": params, "a": 0}).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+# Parameters a forged ``more`` token could carry: each reaches SQL unless it is checked.
+FORGED_MORE = {
+    "verb": {"verb": "http://a.example/\x00"},
+    "activity": {"activity": "http://a.example/\x00"},
+    "registration": {"registration": "\x00"},
+    "agent": {"agent": json.dumps({"mbox": "mailto:a\x00b@example.com"})},
+    "agent escape": {"agent": '{"mbox": "mailto:a\\u0000b@example.com"}'},
+    "parameter name": {"verb\x00": "http://a.example/"},
+    "control character": {"verb": "http://a.example/\x1f"},
+}
+
+
+@pytest.mark.parametrize("params", FORGED_MORE.values(), ids=FORGED_MORE.keys())
+def test_more_token_carrying_a_control_character_is_a_400_json(
+    lrs: LrsClient, params: dict[str, str]
+) -> None:
+    response = lrs.get("statements", params={"more": _more_token(params)})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"] is True
+
+
+@pytest.mark.parametrize("more", ["\x00", "abc\x00"])
+def test_more_parameter_with_a_nul_is_a_400_json(lrs: LrsClient, more: str) -> None:
+    response = lrs.get("statements", params={"more": more})
+    assert response.status_code == 400
+    assert response.get_json()["error"] is True
+
+
+def test_more_parameter_with_a_percent_encoded_nul_is_a_400_json(lrs: LrsClient) -> None:
+    response = lrs.client.get("/xapi/statements?more=abc%00def", headers=lrs.headers())
+    assert response.status_code == 400
+    assert "control character" in response.get_json()["message"]
+
+
+LONE_SURROGATE_AGENTS = {
+    "statements": ("statements", {}),
+    "agents": ("agents", {}),
+    "agent profile": (AGENT_PROFILE, {"profileId": "p"}),
+}
+
+
+@pytest.mark.parametrize("request_", LONE_SURROGATE_AGENTS.values(), ids=LONE_SURROGATE_AGENTS)
+def test_agent_parameter_with_a_lone_surrogate_escape_is_a_400_json(
+    lrs: LrsClient, request_: tuple[str, dict[str, str]]
+) -> None:
+    resource, params = request_
+    agent = '{"objectType": "Agent", "mbox": "mailto:a\\ud800b@example.com"}'
+    response = lrs.get(resource, params={**params, "agent": agent})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"] is True
