@@ -2,48 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from alembic import command
-from sqlalchemy import Engine, create_engine, inspect, make_url, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool import migrate
-from tests.support.database import POSTGRES_URL, postgres_available, skip_or_fail_without_postgres
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on an empty database of this test alone."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'migrations.sqlite3'}")
-        yield engine
-        engine.dispose()
-        return
-    reason = postgres_available()
-    if reason:
-        skip_or_fail_without_postgres(reason)
-    url = make_url(POSTGRES_URL)
-    name = f"{url.database}_m0016"
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(url.set(database=name))
-    yield engine
-    engine.dispose()
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    server.dispose()
-
-
-def _downgrade(engine: Engine, revision: str) -> None:
-    cfg = migrate.alembic_config(engine)
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, revision)
 
 
 def _columns(engine: Engine) -> set[str]:
@@ -100,7 +63,7 @@ def test_migration_0016_code_is_unique_per_organisation_when_set(empty_engine: E
 def test_migration_0016_downgrades_and_upgrades_again(empty_engine: Engine) -> None:
     migrate.upgrade(empty_engine, "0016")
     _seed(empty_engine)
-    _downgrade(empty_engine, "0015")
+    migrate.downgrade(empty_engine, "0015")
     assert "school_unit_code" not in _columns(empty_engine)
     migrate.upgrade(empty_engine, "0016")
     assert migrate.current_revision(empty_engine) == "0016"

@@ -4,55 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from alembic import command
-from sqlalchemy import Engine, create_engine, inspect, make_url, select, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 from lti_tool import migrate
 from lti_tool.recording import Recording
 from lti_tool.tenancy.models import Organization
 from tests.conftest import TOOL_URL
-from tests.support.database import POSTGRES_URL, postgres_available, skip_or_fail_without_postgres
 from xapi.statements import Person, actor_agent
 
 SECRET = "a-secret-key-the-tool-ran-with-0123456789"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database of this test alone (the shared test databases stay at the head)."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'migrations.sqlite3'}")
-        yield engine
-        engine.dispose()
-        return
-    reason = postgres_available()
-    if reason:
-        skip_or_fail_without_postgres(reason)
-    url = make_url(POSTGRES_URL)
-    name = f"{url.database}_m0017"
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(url.set(database=name))
-    yield engine
-    engine.dispose()
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
-
-
-def _downgrade(engine: Engine, revision: str) -> None:
-    cfg = migrate.alembic_config(engine)
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, revision)
 
 
 def _organisations_at_0015(engine: Engine, count: int = 2) -> None:
@@ -131,7 +95,7 @@ def test_migration_0017_downgrades_and_upgrades_to_a_schema_matching_the_models(
 ) -> None:
     _organisations_at_0015(empty_engine, count=1)
     migrate.upgrade(empty_engine, "0017", secret_key=SECRET)
-    _downgrade(empty_engine, "0015")
+    migrate.downgrade(empty_engine, "0015")
     columns = {c["name"] for c in inspect(empty_engine).get_columns("organizations")}
     assert "xapi_pseudonym_key" not in columns
     migrate.upgrade(empty_engine, secret_key=SECRET)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, delete, inspect, select
 from sqlalchemy.orm import Session
 
@@ -20,13 +19,6 @@ NEW_KEY = "uq_journey_enrollments_person_id_resource_link_id_journey_id"
 OLD_KEY = "uq_journey_enrollments_person_id_journey_id_context_id"
 UNLINKED = "uq_journey_enrollments_person_journey_context_unlinked"
 CHOSEN = "uq_journey_assignments_journey_person"
-
-
-def downgrade(engine: Engine, revision: str) -> None:
-    cfg = migrate.alembic_config(engine)
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, revision)
 
 
 def enrollment_keys(engine: Engine) -> set[str]:
@@ -48,7 +40,7 @@ def test_migration_0012_upgrades_and_downgrades_the_enrollment_key(empty_engine:
     assert enrollment_keys(empty_engine) == {NEW_KEY, UNLINKED}
     assert chosen_key(empty_engine)
     assert migrate.pending_model_changes(empty_engine) == []
-    downgrade(empty_engine, "0011")
+    migrate.downgrade(empty_engine, "0011")
     assert enrollment_keys(empty_engine) == {OLD_KEY}
     assert not chosen_key(empty_engine)
     migrate.upgrade(empty_engine)
@@ -108,12 +100,12 @@ def test_migration_0012_downgrade_refuses_to_drop_a_learners_second_enrollment(
     # migrations' DDL when this one refuses.
     migrate.upgrade(empty_engine)
     enroll_under_two_links(empty_engine)
-    downgrade(empty_engine, "0012")
+    migrate.downgrade(empty_engine, "0012")
     with pytest.raises(RuntimeError, match="several links of one course"):
-        downgrade(empty_engine, "0011")
+        migrate.downgrade(empty_engine, "0011")
     assert migrate.current_revision(empty_engine) == "0012"
     with Session(empty_engine) as session:
         session.execute(delete(Enrollment).where(Enrollment.id == 2))
         session.commit()
-    downgrade(empty_engine, "0011")
+    migrate.downgrade(empty_engine, "0011")
     assert enrollment_keys(empty_engine) == {OLD_KEY}
