@@ -157,8 +157,15 @@ class Recording:
             situation=self.situation(org, registration, deployment, provisioned, claims, language),
         )
 
-    def record(self, session: Any, org: AnyOrganization, statements: list[dict[str, Any]]) -> None:
-        self.recorder.record(session, tenant_of(org), statements)
+    def record(
+        self,
+        session: Any,
+        org: AnyOrganization,
+        statements: list[dict[str, Any]],
+        *,
+        replayed: bool = False,
+    ) -> None:
+        self.recorder.record(session, tenant_of(org), statements, replayed=replayed)
 
 
 def init_app(app: Flask, base_url: str, validate: bool = False) -> Recording:

@@ -50,15 +50,25 @@ class Recorder:
             self._embedded_primary[tenant] = (embedded, generation, now + PRIMARY_CACHE_SECONDS)
         return embedded
 
-    def record(self, session: Session, tenant: str, statements: Sequence[dict[str, Any]]) -> None:
+    def record(
+        self,
+        session: Session,
+        tenant: str,
+        statements: Sequence[dict[str, Any]],
+        *,
+        replayed: bool = False,
+    ) -> None:
         """Store and/or queue ``statements`` of ``tenant`` in the session's transaction.
+
+        ``replayed`` statements are earlier ones carried over (``xapi replay``): they keep what
+        they said then, so today's templates do not apply to them.
 
         The statements are the tool's own, with fresh UUIDs: the embedded LRS need not look for
         stored copies of them or for earlier statements voiding them.
         """
         if not statements:
             return
-        if self.validate:
+        if self.validate and not replayed:
             require_valid(statements)
         if self.embedded_is_primary(session, tenant):
             store_statements(

@@ -520,7 +520,8 @@ def _upgrade_old_profile(
         for org in orgs:
 
             def record(statements: list[dict[str, Any]], org: Organization = org) -> None:
-                recording.record(session, org, statements)
+                # Statements of profile 1.0.0 in 2.0's IRIs, and voidings: not today's templates.
+                recording.record(session, org, statements, replayed=True)
 
             def progress(counts: replay_legacy.UpgradeCounts, slug: str = org.slug) -> None:
                 click.echo(
