@@ -17,8 +17,9 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 # The platform's test student (Canvas "Student view"). Moodle's "switch role to student" sends the
 # plain Learner role, so a teacher previewing that way cannot be told from a learner.
 TEST_USER = "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"
-# The most telling role first: a statement names one role, the highest the person holds.
-_RANK = (ToolRole.ADMIN, ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.LEARNER)
+# A statement names one role: the person's role in the course, the most telling first; an
+# administrator's institution role only when no course role says more.
+_RANK = (ToolRole.INSTRUCTOR, ToolRole.CONTENT_DEVELOPER, ToolRole.LEARNER, ToolRole.ADMIN)
 
 # Context (membership) roles, including sub-roles such as membership/Instructor#TeachingAssistant.
 _MEMBERSHIP = {
@@ -99,7 +100,7 @@ def is_staff(roles: Iterable[str]) -> bool:
 
 
 def highest_role(roles: Iterable[str]) -> ToolRole:
-    """The highest tool role held (admin > instructor > content developer > learner)."""
+    """The role a statement names (instructor > content developer > learner > admin)."""
     held = set(roles)
     return next((r for r in _RANK if r in held), ToolRole.LEARNER)
 

@@ -15,24 +15,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lti_tool.lti.models import Deployment, Registration
-from lti_tool.lti.roles import ToolRole
+from lti_tool.lti.roles import highest_role
 from lti_tool.recording import Recording
 from lti_tool.tenancy.models import Context, Organization, Unit
 from xapi.statements import ActivityRef, Situation
 from xapi.statements import Person as Actor
 
 # The role a member is counted under: the course roles first, an institution's admin last.
-ROLE_ORDER = (
-    ToolRole.INSTRUCTOR,
-    ToolRole.CONTENT_DEVELOPER,
-    ToolRole.LEARNER,
-    ToolRole.ADMIN,
-)
-
-
-def primary_role(tool_roles: Sequence[str]) -> str:
-    """The one tool role a member counts under (a member without any counts as a learner)."""
-    return next((str(r) for r in ROLE_ORDER if str(r) in tool_roles), str(ToolRole.LEARNER))
 
 
 @dataclass(frozen=True)
@@ -76,7 +65,7 @@ class RosterEvents:
 
     def _situation(self, change: RosterChange) -> Situation:
         org, registration = self.organization, self.registration
-        role: dict[str, Any] = {"role": primary_role(change.tool_roles), "preview": False}
+        role: dict[str, Any] = {"role": str(highest_role(change.tool_roles)), "preview": False}
         if change.lis_roles is not None:
             role["lis"] = list(change.lis_roles)
         unit = self.unit

@@ -166,11 +166,13 @@ def test_map_roles_institution_admin_stays_admin_in_a_course() -> None:
     [
         (["learner", "content_developer"], ToolRole.CONTENT_DEVELOPER),
         (["content_developer", "instructor"], ToolRole.INSTRUCTOR),
-        (["instructor", "admin"], ToolRole.ADMIN),
+        (["instructor", "admin"], ToolRole.INSTRUCTOR),
+        (["learner", "admin"], ToolRole.LEARNER),
+        (["admin"], ToolRole.ADMIN),
         ([], ToolRole.LEARNER),
     ],
 )
-def test_highest_role_ranks_admin_instructor_developer_learner(
+def test_highest_role_names_the_course_role_before_an_administrators(
     roles: list[str], expected: ToolRole
 ) -> None:
     assert highest_role(roles) == expected

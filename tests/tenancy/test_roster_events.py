@@ -12,7 +12,6 @@ from lti_tool.cli.lti import roster_worker
 from lti_tool.db import get_database
 from lti_tool.tenancy.models import Context, Organization
 from lti_tool.tenancy.roster import request_refresh
-from lti_tool.tenancy.roster_events import primary_role
 from tests.conftest import TOOL_URL, Launcher, session_token
 from tests.support.platform import LIS, TestPlatform
 from xapi.lrs.models import Statement
@@ -153,9 +152,3 @@ def test_roster_statements_use_the_same_pseudonym_as_launches(
     registered = _by_member(_statements(app, REGISTERED))
     assert launched["actor"]["account"]["name"] in registered
     assert "teacher-1" not in registered
-
-
-def test_primary_role_prefers_the_course_role_over_an_institution_admin() -> None:
-    assert primary_role(["learner", "admin"]) == "learner"
-    assert primary_role(["admin"]) == "admin"
-    assert primary_role([]) == "learner"
