@@ -143,7 +143,7 @@ def test_leave_records_terminated_when_the_journey_is_completed(
     assert client.post(LEAVE, data={"lt": token, "visit": key}).status_code == 204
     [statement] = left_statements(app)
     assert statement["verb"]["id"] == "http://adlnet.gov/expapi/verbs/terminated"
-    assert statement["result"]["duration"] == "PT03M00S"
+    assert statement["result"]["duration"] == "PT3M0S"
 
 
 def test_second_beacon_of_a_visit_is_ignored(
