@@ -7,7 +7,13 @@ import uuid
 from typing import Any
 
 import pytest
+from flask import Flask
+from sqlalchemy import func, select
 
+from lti_tool.db import get_database
+from lti_tool.recording import get_recording
+from tests.conftest import make_settings
+from xapi.lrs.models import Statement
 from xapi.profile import NAMESPACE, PROFILE
 from xapi.profile_validation import StatementNotInProfile, require_valid, validator
 from xapi.statements import Person, PrivacyPolicy, Situation, StatementFactory
@@ -105,3 +111,22 @@ def test_require_valid_raises_with_the_statement_and_the_problem() -> None:
     del bad["context"]["extensions"][PROFILE.extension("organization")]
     with pytest.raises(StatementNotInProfile, match="organization'\\] is missing"):
         require_valid([_launched(), bad])
+
+
+def test_the_apps_of_the_test_suite_check_every_statement_they_record(app: Flask) -> None:
+    assert get_recording(app).recorder.validate is True
+
+
+def test_production_records_without_the_check_unless_asked(database_url: str) -> None:
+    assert make_settings(database_url, env="production").validate_statements is False
+    asked = make_settings(database_url, env="production", xapi_validate_statements=True)
+    assert asked.validate_statements is True
+
+
+def test_a_statement_outside_the_profile_is_refused_before_anything_is_stored(app: Flask) -> None:
+    bad = _launched()
+    del bad["context"]["extensions"][PROFILE.extension("role")]
+    with get_database(app).session() as session:
+        with pytest.raises(StatementNotInProfile):
+            get_recording(app).recorder.record(session, "t1", [bad])
+        assert session.scalar(select(func.count()).select_from(Statement)) == 0
