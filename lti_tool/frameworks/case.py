@@ -95,11 +95,17 @@ class CFRubric(_Case):
     CFRubricCriteria: list[CFRubricCriterion] = Field(default_factory=list)
 
 
+class CFLicense(_Case):
+    title: str = ""
+    licenseText: str = ""
+
+
 class CFPackage(_Case):
     CFDocument: CFDocument
     CFItems: list[CFItem] = Field(default_factory=list)
     CFAssociations: list[CFAssociation] = Field(default_factory=list)
     CFRubrics: list[CFRubric] = Field(default_factory=list)
+    CFLicenses: list[CFLicense] = Field(default_factory=list)
 
 
 def _language(tag: str, fallback: Language) -> Language:
@@ -261,13 +267,19 @@ def _document(package: CFPackage) -> tuple[FrameworkDocument, list[str]]:
             title=Title(**_texts(cf_document.title[:300], language)),
             version=cf_document.version[:50],
             source=cf_document.publisher or cf_document.creator,
-            licence=cf_document.licenseURI.title if cf_document.licenseURI else "",
+            licence=_licence(package),
             levels=levels,
             competences=build(None, 1),
         )
     except ValidationError as exc:
         return empty, _problems(exc, {})
     return document, problems
+
+
+def _licence(package: CFPackage) -> str:
+    for licence in package.CFLicenses[:1]:
+        return licence.licenseText or licence.title
+    return package.CFDocument.licenseURI.title if package.CFDocument.licenseURI else ""
 
 
 def _id(iri: str) -> str:
@@ -284,6 +296,9 @@ def dump_case(document: FrameworkDocument, language: Language = "en") -> str:
         chosen: str = getattr(texts, language) or getattr(texts, other)
         return chosen
 
+    def language_of(title: Title) -> Language:
+        return language if getattr(title, language) else other
+
     doc_id = _id(document.iri)
     doc_link = {"title": text(document.title), "identifier": doc_id, "uri": document.iri}
     cf_document: dict[str, Any] = {
@@ -297,8 +312,14 @@ def dump_case(document: FrameworkDocument, language: Language = "en") -> str:
         "publisher": document.source,
         "CFPackageURI": doc_link,
     }
+    licences: list[dict[str, Any]] = []
     if document.licence:
-        cf_document["notes"] = document.licence
+        licence_iri = f"{document.iri.rstrip('/')}/licence"
+        licence_link = {"title": "Licence", "identifier": _id(licence_iri), "uri": licence_iri}
+        cf_document["licenseURI"] = licence_link
+        licences.append(
+            {**licence_link, "licenseText": document.licence, "lastChangeDateTime": now}
+        )
     items: list[dict[str, Any]] = []
     associations: list[dict[str, Any]] = []
     parents: dict[int, dict[str, str]] = {}
@@ -313,7 +334,7 @@ def dump_case(document: FrameworkDocument, language: Language = "en") -> str:
             "uri": iri,
             "fullStatement": text(competence.description) or text(competence.title),
             "humanCodingScheme": competence.code,
-            "language": language,
+            "language": language_of(competence.title),
             "lastChangeDateTime": now,
             "CFDocumentURI": doc_link,
         }
@@ -339,6 +360,8 @@ def dump_case(document: FrameworkDocument, language: Language = "en") -> str:
         "CFItems": items,
         "CFAssociations": associations,
     }
+    if licences:
+        package["CFLicenses"] = licences
     if document.levels:
         rubric_iri = f"{document.iri.rstrip('/')}/levels"
         package["CFRubrics"] = [
