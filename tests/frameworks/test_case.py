@@ -77,7 +77,9 @@ def test_case_bad_package_lists_every_problem_with_its_path() -> None:
 def test_case_association_to_an_unknown_item_is_named() -> None:
     data = small_case()
     data["CFAssociations"][1]["destinationNodeURI"] = {"identifier": "nowhere", "uri": "x:y"}
-    assert _problems(data) == ["CFAssociations[1].destinationNodeURI: no CFItem or CFDocument 'nowhere'"]
+    assert _problems(data) == [
+        "CFAssociations[1].destinationNodeURI: no CFItem or CFDocument 'nowhere'"
+    ]
 
 
 def test_case_cycle_of_is_child_of_is_refused() -> None:
