@@ -11,6 +11,7 @@ carry the level code (``quality``) and descriptor (``description``).
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -47,6 +48,7 @@ class LinkURI(_Case):
 
 
 IRI_PATTERN = r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]+$"
+LEVEL_CODE = re.compile(r"[A-Za-z0-9._-]{1,20}")
 
 
 class CFDocument(_Case):
@@ -128,6 +130,8 @@ def load_case(text: str, source: str = "CASE package") -> FrameworkDocument:
         data = json.loads(text)
     except ValueError as exc:
         raise FrameworkFileError(source, [f"not valid JSON ({exc})"]) from exc
+    except RecursionError as exc:
+        raise FrameworkFileError(source, ["the JSON nests too deeply"]) from exc
     if not isinstance(data, dict):
         raise FrameworkFileError(source, ["a CASE package is a JSON object with CFDocument"])
     items = data.get("CFItems")
@@ -255,12 +259,7 @@ def _document(package: CFPackage) -> tuple[FrameworkDocument, list[str]]:
             )
         return built
 
-    levels = [
-        LevelDocument(code=level.quality, descriptor=Texts(**_texts(level.description, language)))
-        for rubric in package.CFRubrics[:1]
-        for criterion in rubric.CFRubricCriteria[:1]
-        for level in sorted(criterion.CFRubricCriterionLevels, key=lambda lv: lv.position or 0)
-    ]
+    levels = _levels(package, language, problems)
     try:
         document = FrameworkDocument(
             iri=cf_document.uri,
@@ -274,6 +273,25 @@ def _document(package: CFPackage) -> tuple[FrameworkDocument, list[str]]:
     except ValidationError as exc:
         return empty, _problems(exc, {})
     return document, problems
+
+
+def _levels(package: CFPackage, language: Language, problems: list[str]) -> list[LevelDocument]:
+    """The levels of the package's first rubric criterion, in position order."""
+    levels = []
+    for rubric in package.CFRubrics[:1]:
+        for criterion in rubric.CFRubricCriteria[:1]:
+            found = enumerate(criterion.CFRubricCriterionLevels)
+            for index, level in sorted(found, key=lambda pair: pair[1].position or 0):
+                if not LEVEL_CODE.fullmatch(level.quality):
+                    problems.append(
+                        f"CFRubrics[0].CFRubricCriteria[0].CFRubricCriterionLevels[{index}]"
+                        f".quality: {level.quality!r} is not a level code (up to 20 letters, "
+                        "digits, '.', '_' or '-')"
+                    )
+                    continue
+                descriptor = Texts(**_texts(level.description[:MAX_TEXT], language))
+                levels.append(LevelDocument(code=level.quality, descriptor=descriptor))
+    return levels
 
 
 def _licence(package: CFPackage) -> str:

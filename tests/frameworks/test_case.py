@@ -133,3 +133,17 @@ def test_case_export_gives_the_same_identifiers_every_time() -> None:
     assert [i["identifier"] for i in first["CFItems"]] == [
         i["identifier"] for i in second["CFItems"]
     ]
+
+
+def test_case_level_that_is_not_a_code_is_named_with_its_path() -> None:
+    data = small_case()
+    data["CFRubrics"][0]["CFRubricCriteria"][0]["CFRubricCriterionLevels"][1]["quality"] = "Nivå A"
+    assert _problems(data) == [
+        "CFRubrics[0].CFRubricCriteria[0].CFRubricCriterionLevels[1].quality: 'Nivå A' is not "
+        "a level code (up to 20 letters, digits, '.', '_' or '-')"
+    ]
+
+
+def test_case_json_nested_beyond_reason_is_refused() -> None:
+    with pytest.raises(FrameworkFileError, match="nests too deeply"):
+        load_case('{"CFDocument": ' + "[" * 100_000 + "]" * 100_000 + "}", "deep.json")
