@@ -1,6 +1,7 @@
 """Imports every model module so that the metadata is complete (Alembic, tests)."""
 
 from lti_tool import heartbeats
+from lti_tool.frameworks import models as framework_models
 from lti_tool.journeys import models as journey_models
 from lti_tool.lti import models as lti_models
 from lti_tool.lti import registration_claims
@@ -11,6 +12,7 @@ from xapi.lrs import models as lrs_models
 
 __all__ = [
     "delivery_models",
+    "framework_models",
     "heartbeats",
     "journey_models",
     "lrs_models",

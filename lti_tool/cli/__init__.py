@@ -7,6 +7,7 @@ from flask.cli import FlaskGroup
 
 from lti_tool.cli.database import db_group
 from lti_tool.cli.demo import demo_group
+from lti_tool.cli.frameworks import frameworks_group
 from lti_tool.cli.journeys import journeys_group
 from lti_tool.cli.keys import keys_group
 from lti_tool.cli.lrs import lrs_group
@@ -29,6 +30,7 @@ COMMAND_GROUPS = (
     lrs_group,
     xapi_group,
     journeys_group,
+    frameworks_group,
     demo_group,
 )
 

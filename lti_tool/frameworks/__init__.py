@@ -1,0 +1,1 @@
+"""Competency frameworks (kompetensramar) of an organisation: competences with stable IRIs."""
