@@ -32,7 +32,7 @@ from lti_tool.frameworks.document import (
     walk,
 )
 from lti_tool.frameworks.interchange import check_size
-from lti_tool.journeys.interchange import _problems
+from lti_tool.journeys.interchange import validation_problems
 
 Language = Literal["sv", "en"]
 
@@ -142,7 +142,7 @@ def load_case(text: str, source: str = "CASE package") -> FrameworkDocument:
     try:
         package = CFPackage.model_validate(data)
     except ValidationError as exc:
-        raise FrameworkFileError(source, _problems(exc, {})) from exc
+        raise FrameworkFileError(source, validation_problems(exc, {})) from exc
     document, problems = _document(package)
     if not problems:
         problems = settle(document)
@@ -271,7 +271,7 @@ def _document(package: CFPackage) -> tuple[FrameworkDocument, list[str]]:
             competences=build(None, 1),
         )
     except ValidationError as exc:
-        return empty, _problems(exc, {})
+        return empty, validation_problems(exc, {})
     return document, problems
 
 

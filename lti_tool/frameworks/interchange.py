@@ -21,7 +21,12 @@ from lti_tool.frameworks.document import (
     FrameworkFileError,
     settle,
 )
-from lti_tool.journeys.interchange import _Dumper, _parse, _problems, _yaml_locations
+from lti_tool.journeys.interchange import (
+    BlockDumper,
+    parse_yaml,
+    validation_problems,
+    yaml_locations,
+)
 
 Format = Literal["case", "yaml"]
 BUILTINS = {"digcompedu": "digcompedu.yaml"}
@@ -48,8 +53,8 @@ def load_yaml(text: str, source: str = "framework file") -> FrameworkDocument:
     """Parse and validate a framework file; raise ``FrameworkFileError`` listing every problem."""
     check_size(text, source)
     try:
-        data, root = _parse(text)
-        places = _yaml_locations(root)
+        data, root = parse_yaml(text)
+        places = yaml_locations(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -65,7 +70,7 @@ def load_yaml(text: str, source: str = "framework file") -> FrameworkDocument:
     try:
         document = FrameworkDocument.model_validate(data)
     except ValidationError as exc:
-        raise FrameworkFileError(source, _problems(exc, places)) from exc
+        raise FrameworkFileError(source, validation_problems(exc, places)) from exc
     problems = settle(document)
     if problems:
         raise FrameworkFileError(source, problems)
@@ -91,7 +96,9 @@ def dump_yaml(document: FrameworkDocument) -> str:
     """The document as YAML, fields in the schema's order, empty texts left out."""
     data: dict[str, Any] = document.model_dump(mode="json", exclude_defaults=True)
     data = {"format": document.format, **data}
-    dumped: str = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    dumped: str = yaml.dump(
+        data, Dumper=BlockDumper, allow_unicode=True, sort_keys=False, width=100
+    )
     return dumped
 
 

@@ -132,7 +132,7 @@ def _check_expansion(root: yaml.Node) -> None:
                 stack.append((child, False))
 
 
-def _parse(text: str) -> tuple[Any, yaml.Node | None]:
+def parse_yaml(text: str) -> tuple[Any, yaml.Node | None]:
     """The data of a YAML (or JSON) document and its node tree, within the budgets."""
     loader = _BoundedLoader(text)
     try:
@@ -145,7 +145,7 @@ def _parse(text: str) -> tuple[Any, yaml.Node | None]:
     return data, root
 
 
-def _yaml_locations(root: yaml.Node | None) -> dict[tuple[str | int, ...], Location]:
+def yaml_locations(root: yaml.Node | None) -> dict[tuple[str | int, ...], Location]:
     """The line and column of every value of a YAML (or JSON, a subset of YAML) document."""
     found: dict[tuple[str | int, ...], Location] = {}
 
@@ -187,7 +187,9 @@ def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return tuple(cleaned)
 
 
-def _problems(error: ValidationError, places: dict[tuple[str | int, ...], Location]) -> list[str]:
+def validation_problems(
+    error: ValidationError, places: dict[tuple[str | int, ...], Location]
+) -> list[str]:
     problems = []
     for item in error.errors():
         loc = _clean_loc(tuple(item["loc"]))
@@ -210,8 +212,8 @@ def load_document(text: str, source: str = "journey file") -> JourneyDocument:
             [str(_l("The file is larger than 5 MB. Split the journey or shorten its texts."))],
         )
     try:
-        data, root = _parse(text)
-        places = _yaml_locations(root)
+        data, root = parse_yaml(text)
+        places = yaml_locations(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -225,10 +227,10 @@ def load_document(text: str, source: str = "journey file") -> JourneyDocument:
     try:
         return JourneyDocument.model_validate(data)
     except ValidationError as exc:
-        raise InterchangeError(source, _problems(exc, places)) from exc
+        raise InterchangeError(source, validation_problems(exc, places)) from exc
 
 
-class _Dumper(yaml.SafeDumper):
+class BlockDumper(yaml.SafeDumper):
     """Block style; multi-line texts as literal blocks so Markdown stays readable."""
 
 
@@ -238,7 +240,7 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
-_Dumper.add_representer(str, _str)
+BlockDumper.add_representer(str, _str)
 
 
 def dump_document(document: JourneyDocument, fmt: Format = "yaml") -> str:
@@ -251,5 +253,7 @@ def dump_document(document: JourneyDocument, fmt: Format = "yaml") -> str:
             step_data["content"] = {"type": step.content.type, **step_data.get("content", {})}
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    dumped: str = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    dumped: str = yaml.dump(
+        data, Dumper=BlockDumper, allow_unicode=True, sort_keys=False, width=100
+    )
     return dumped
