@@ -94,6 +94,10 @@ class Cell(Generic[T]):
     reason: SuppressionReason | None
     min_group: int
 
+    def __post_init__(self) -> None:
+        if (self.value is None) == (self.reason is None):
+            raise ValueError("A cell holds either a value or the reason it is hidden.")
+
     @classmethod
     def shown(cls, value: T, min_group: int) -> Cell[T]:
         return cls(value, None, min_group)

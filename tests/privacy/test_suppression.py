@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lti_tool.privacy import (
+    Cell,
     InvalidMinGroupError,
     SuppressionPolicy,
     SuppressionReason,
@@ -46,6 +47,11 @@ def test_count_at_the_threshold_is_shown(policy: SuppressionPolicy) -> None:
 def test_hidden_cell_holds_no_value_and_prints_a_dash(policy: SuppressionPolicy) -> None:
     cell = policy.count(3)
     assert (cell.value, str(cell), cell.min_group) == (None, "–", 5)
+
+
+def test_cell_cannot_hold_a_value_and_a_reason_to_hide_it() -> None:
+    with pytest.raises(ValueError, match="either a value or the reason"):
+        Cell(3, SuppressionReason.SMALL_GROUP, 5)
 
 
 def test_count_refuses_a_negative_number(policy: SuppressionPolicy) -> None:
