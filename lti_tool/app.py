@@ -42,12 +42,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Behind a TLS-terminating proxy the scheme and host come from X-Forwarded-* headers.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    from lti_tool import csrf, db, errors, i18n, recording
+    from lti_tool import csrf, db, errors, i18n, privacy, recording
     from lti_tool.lti import runtime
 
     database = db.init_app(app, _database_url(settings, app.instance_path))
     runtime.init_app(app, settings, database)
     i18n.init_app(app, settings.default_locale)
+    privacy.init_app(app)
     init_profile_routes(app)
     recording.init_app(app, settings.base_url, validate=settings.validate_statements)
     init_lrs(

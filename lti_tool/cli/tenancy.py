@@ -92,7 +92,11 @@ def unit_list(org_slug: str, as_json: bool) -> None:
             click.echo(f"{u.id:>4}  {u.school_unit_code or '-':<8}  {u.name}")
 
 
-@org_group.command("privacy", help="How people appear in the organisation's xAPI statements.")
+@org_group.command(
+    "privacy",
+    help="How people appear in the organisation's xAPI statements, and the smallest group its "
+    "aggregate views show.",
+)
 @click.option("--org", "org_slug", required=True)
 @click.option(
     "--pseudonymise/--no-pseudonymise",
@@ -112,6 +116,14 @@ def unit_list(org_slug: str, as_json: bool) -> None:
     "joined with earlier ones.",
 )
 @click.option("--yes", is_flag=True, help="Confirm --rotate-pseudonym-key.")
+@click.option(
+    "--min-group",
+    type=int,
+    default=None,
+    metavar="N",
+    help="The smallest group of people any aggregate view (follow-up, analytics, exports) may "
+    "show, 2..100; smaller ones are hidden (default 5).",
+)
 @clear_errors
 def org_privacy(
     org_slug: str,
@@ -119,6 +131,7 @@ def org_privacy(
     include_identity: bool | None,
     rotate: bool,
     yes: bool,
+    min_group: int | None,
 ) -> None:
     if rotate and not yes:
         raise click.ClickException(
@@ -126,9 +139,13 @@ def org_privacy(
             "new pseudonyms that cannot be joined with those already in the LRSs. Add --yes to "
             "rotate."
         )
+    if min_group is not None:
+        services.check_privacy_min_group(min_group)
     with admin_session() as session:
         org = services.get_organization(session, org_slug)
         services.set_xapi_privacy(session, org, pseudonymise, include_identity)
+        if min_group is not None:
+            services.set_privacy_min_group(session, org, min_group)
         if rotate:
             services.rotate_pseudonym_key(session, org)
             click.echo(
@@ -139,4 +156,8 @@ def org_privacy(
         click.echo(
             f"xAPI privacy of {org.slug}: pseudonymise={'on' if org.xapi_pseudonymise else 'off'}, "
             f"include identity={'on' if org.xapi_include_identity else 'off'}."
+        )
+        click.echo(
+            f"Aggregate views of {org.slug} hide groups of fewer than {org.privacy_min_group} "
+            "people."
         )

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     ForeignKey,
+    Integer,
     LargeBinary,
     String,
     Text,
@@ -19,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import Base, UTCDateTime, utcnow
+from lti_tool.privacy.suppression import DEFAULT_MIN_GROUP, MIN_GROUP_HIGHEST, MIN_GROUP_LOWEST
 
 if TYPE_CHECKING:
     from lti_tool.lti.models import Deployment, Registration
@@ -35,6 +38,12 @@ class Organization(Base):
     """A huvudman: a municipality's education administration or an independent school group."""
 
     __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint(
+            f"privacy_min_group BETWEEN {MIN_GROUP_LOWEST} AND {MIN_GROUP_HIGHEST}",
+            name="privacy_min_group_range",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -48,6 +57,10 @@ class Organization(Base):
     # secret leaves pseudonyms as they were; replaced only on purpose (``--rotate-pseudonym-key``).
     xapi_pseudonym_key: Mapped[bytes] = mapped_column(
         LargeBinary(PSEUDONYM_KEY_BYTES), default=new_pseudonym_key
+    )
+    # The smallest group any aggregate view may show (lti_tool.privacy: 2..100 people).
+    privacy_min_group: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_MIN_GROUP, server_default=str(DEFAULT_MIN_GROUP)
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

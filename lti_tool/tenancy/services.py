@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.privacy.suppression import MIN_GROUP_HIGHEST, MIN_GROUP_LOWEST
 from lti_tool.tenancy.models import AuditEvent, Organization, Unit, new_pseudonym_key
 from lti_tool.validation import (
     InvalidInputError,
@@ -137,6 +138,36 @@ def set_xapi_privacy(
             "An organisation cannot both pseudonymise people and include their names in "
             "statements; choose one (--no-pseudonymise or --no-include-identity)."
         )
+    session.commit()
+    return org
+
+
+def check_privacy_min_group(min_group: int) -> int:
+    """A valid smallest group for aggregate views (2..100 people), or InvalidInputError."""
+    if (
+        isinstance(min_group, bool)
+        or not isinstance(min_group, int)
+        or not MIN_GROUP_LOWEST <= min_group <= MIN_GROUP_HIGHEST
+    ):
+        raise InvalidInputError(
+            f"The smallest group shown must be between {MIN_GROUP_LOWEST} and "
+            f"{MIN_GROUP_HIGHEST} people (got {min_group})."
+        )
+    return min_group
+
+
+def set_privacy_min_group(session: Session, org: Organization, min_group: int) -> Organization:
+    """The smallest group the organisation's aggregate views may show (2..100 people)."""
+    check_privacy_min_group(min_group)
+    if org.privacy_min_group != min_group:
+        session.add(
+            AuditEvent(
+                organization_id=org.id,
+                kind="privacy_min_group_changed",
+                detail=f"{org.privacy_min_group} -> {min_group}",
+            )
+        )
+        org.privacy_min_group = min_group
     session.commit()
     return org
 
