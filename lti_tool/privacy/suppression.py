@@ -28,7 +28,7 @@ What the policy guarantees, with ``k = min_group``:
 
 A hidden result (:class:`Cell` with ``suppressed=True``) carries the reason and the threshold,
 never the value, so a template cannot print it by mistake (``str()`` of it is a dash; render it
-with the ``privacy_cell`` macro of ``_privacy.html`` for its accessible explanation).
+with the ``privacy_cell`` template filter for its accessible explanation).
 
 What callers must do:
 

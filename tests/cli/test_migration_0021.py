@@ -14,7 +14,7 @@ def _columns(engine: Engine) -> set[str]:
 
 
 def test_migration_0021_gives_existing_organisations_five(empty_engine: Engine) -> None:
-    migrate.upgrade(empty_engine, "0019")
+    migrate.upgrade(empty_engine, "0020")
     with empty_engine.begin() as conn:
         conn.execute(
             text(
@@ -46,7 +46,7 @@ def test_migration_0021_refuses_a_threshold_outside_two_to_a_hundred(
 def test_migration_0021_adds_and_drops_the_column(empty_engine: Engine) -> None:
     migrate.upgrade(empty_engine, "0021")
     assert "privacy_min_group" in _columns(empty_engine)
-    migrate.downgrade(empty_engine, "0019")
+    migrate.downgrade(empty_engine, "0020")
     assert "privacy_min_group" not in _columns(empty_engine)
     migrate.upgrade(empty_engine, "0021")
     assert migrate.current_revision(empty_engine) == "0021"
