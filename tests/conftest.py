@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, create_engine, make_url, text
-from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from config.settings import Settings
@@ -34,6 +32,7 @@ from tests.support.database import (
 )
 from tests.support.forms import PageFormClient
 from tests.support.platform import TestPlatform, running_platform
+from tests.support.xapi_delivery import live_server
 
 TOOL_URL = "http://tool.test"
 
@@ -112,14 +111,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 @pytest.fixture
 def live_url(app: Flask) -> Iterator[str]:
     """The app behind a real HTTP server on loopback, for clients that speak HTTP themselves."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with live_server(app) as url:
+        yield url
 
 
 @pytest.fixture

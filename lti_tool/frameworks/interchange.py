@@ -23,9 +23,8 @@ from lti_tool.frameworks.document import (
 )
 from lti_tool.journeys.interchange import (
     BlockDumper,
-    parse_yaml,
+    parse_located,
     validation_problems,
-    yaml_locations,
 )
 
 Format = Literal["case", "yaml"]
@@ -52,15 +51,7 @@ def detect_format(text: str) -> Format:
 def load_yaml(text: str, source: str = "framework file") -> FrameworkDocument:
     """Parse and validate a framework file; raise ``FrameworkFileError`` listing every problem."""
     check_size(text, source)
-    try:
-        data, root = parse_yaml(text)
-        places = yaml_locations(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise FrameworkFileError(source, [f"{where}{exc.problem or exc}"]) from exc
-    except yaml.YAMLError as exc:
-        raise FrameworkFileError(source, [str(exc)]) from exc
+    data, places = parse_located(text, source, FrameworkFileError)
     if not isinstance(data, dict):
         raise FrameworkFileError(
             source, ["the file must hold one framework: a mapping with iri, title, competences"]

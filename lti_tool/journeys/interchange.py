@@ -10,6 +10,7 @@ is refused; every validation problem is reported with its path in the document
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Literal
 
 import yaml
@@ -204,6 +205,22 @@ def validation_problems(
     return problems
 
 
+def parse_located(
+    text: str, source: str, error: Callable[[str, list[str]], Exception]
+) -> tuple[Any, dict[tuple[str | int, ...], Location]]:
+    """The YAML's data and the line of each of its places; a file that is not YAML (or that
+    hides an alias bomb) raises ``error(source, [problem])`` naming the line."""
+    try:
+        data, root = parse_yaml(text)
+        return data, yaml_locations(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise error(source, [f"{where}{exc.problem or exc}"]) from exc
+    except yaml.YAMLError as exc:
+        raise error(source, [str(exc)]) from exc
+
+
 def load_document(text: str, source: str = "journey file") -> JourneyDocument:
     """Parse and validate a journey file; raise ``InterchangeError`` listing every problem."""
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
@@ -211,15 +228,7 @@ def load_document(text: str, source: str = "journey file") -> JourneyDocument:
             source,
             [str(_l("The file is larger than 5 MB. Split the journey or shorten its texts."))],
         )
-    try:
-        data, root = parse_yaml(text)
-        places = yaml_locations(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise InterchangeError(source, [f"{where}{exc.problem or exc}"]) from exc
-    except yaml.YAMLError as exc:
-        raise InterchangeError(source, [str(exc)]) from exc
+    data, places = parse_located(text, source, InterchangeError)
     if not isinstance(data, dict):
         raise InterchangeError(
             source, [str(_l("The file must hold one journey: a mapping with slug, title, …"))]
