@@ -13,6 +13,7 @@ follows. The statement templates and patterns live in :mod:`xapi.profile_templat
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -366,8 +367,6 @@ class Profile:
 
 
 def _json_text(schema: dict[str, Any]) -> str:
-    import json
-
     return json.dumps({"$schema": "http://json-schema.org/draft-07/schema#", **schema})
 
 
