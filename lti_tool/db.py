@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -24,11 +26,23 @@ __all__ = [
     "get_read_session",
     "get_session",
     "init_app",
+    "new_key",
+    "str_enum",
     "utcnow",
 ]
 
 # A pooled connection idle for longer than this is pinged before use (see ``build_engine``).
 PING_IDLE_SECONDS = 5.0
+
+
+def new_key() -> str:
+    """A stable public key for a row (a UUID): activity IRIs and files refer to it, never the id."""
+    return str(uuid.uuid4())
+
+
+def str_enum(cls: type[StrEnum]) -> Enum:
+    """A portable enum column: its values as short strings, no database enum type."""
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class Base(DeclarativeBase):

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from lti_tool.db import new_key
 from lti_tool.journeys.authoring import ensure_draft, load_version
 from lti_tool.journeys.content import (
     GoalDocument,
@@ -30,7 +31,6 @@ from lti_tool.journeys.models import (
     Step,
     StepType,
     Visibility,
-    new_key,
 )
 from lti_tool.validation import strict_int
 

@@ -7,7 +7,6 @@ published version, so activity IRIs and reports follow a step across versions.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -15,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -29,15 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from lti_tool.db import Base, UTCDateTime, utcnow
-
-
-def new_key() -> str:
-    return str(uuid.uuid4())
-
-
-def _enum(cls: type[StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+from lti_tool.db import Base, UTCDateTime, new_key, utcnow
+from lti_tool.db import str_enum as _enum
 
 
 class Visibility(StrEnum):
@@ -236,6 +227,10 @@ class Assignment(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The goal the assignment serves, when a leader assigned it from a goal.
+    goal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("competence_goals.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -1,0 +1,1 @@
+"""Who leads whom: organisation leaders, unit leaders (rektorer) and mentors."""

@@ -1,0 +1,1 @@
+"""Individual development plans (kompetensutvecklingsplan), agreed between employee and manager."""

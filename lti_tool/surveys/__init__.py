@@ -1,0 +1,1 @@
+"""Needs mapping (behovskartläggning): self-assessment surveys against a framework, in rounds."""
