@@ -126,6 +126,12 @@ VERBS: tuple[Concept, ...] = (
           "The person is a member of the course in the learning platform (its roster)."),
     _verb("left", ACTIVITY_STREAMS + "leave", "left", "lämnade",
           "The person is no longer a member of the course in the learning platform."),
+    _verb("created", ACTIVITY_STREAMS + "create", "created", "satte upp",
+          "A leader set a goal of the organisation or of a school unit (goal set)."),
+    _verb("updated", ACTIVITY_STREAMS + "update", "updated", "ändrade",
+          "A leader changed a goal of the organisation or of a school unit (goal changed)."),
+    _verb("deleted", ACTIVITY_STREAMS + "delete", "deleted", "tog bort",
+          "A leader removed a goal of the organisation or of a school unit, with its sub-goals."),
 )  # fmt: skip
 
 ACTIVITY_TYPES: tuple[Concept, ...] = (
@@ -146,6 +152,13 @@ ACTIVITY_TYPES: tuple[Concept, ...] = (
           "the organisation has set it."),
     _type("organization", f"{NAMESPACE}/activity-types/organization", "organisation",
           "huvudman", "The organisation (huvudman) responsible for the staff's development."),
+    _type("competence-goal", f"{NAMESPACE}/activity-types/competence-goal",
+          "organisation or unit goal", "mål för huvudman eller skolenhet",
+          "A goal (or sub-goal) the organisation or a school unit sets for its staff's "
+          "competence: a share of the staff at a level of a competence by a date."),
+    _type("competence", f"{NAMESPACE}/activity-types/competence", "competence", "kompetens",
+          "A competence of a competency framework (for example DigCompEdu), identified by its "
+          "own IRI."),
 )  # fmt: skip
 
 _ORG_SCHEMA = {
@@ -198,6 +211,30 @@ _ASSIGNMENT_SCHEMA = {
         "level": {"enum": ["organization", "unit", "individual", "self-chosen"]},
         "due": {"type": ["string", "null"], "format": "date-time"},
         "id": {"type": ["integer", "null"]},
+        "goal": {"type": ["string", "null"]},
+    },
+}
+_NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+_GOAL_SCHEMA = {
+    "type": "object",
+    "required": ["key", "level"],
+    "properties": {
+        "key": _STRING,
+        "level": {"enum": ["organization", "unit"]},
+        "parent": {"type": ["string", "null"]},
+        "serves": {"type": ["string", "null"]},
+        "target": {
+            "type": ["object", "null"],
+            "required": ["competence", "level", "share"],
+            "properties": {
+                "competence": {"type": "string", "format": "iri"},
+                "level": {"type": "integer", "minimum": 1},
+                "share": {"type": "integer", "minimum": 1, "maximum": 100},
+            },
+        },
+        "starts": _NULLABLE_DATE,
+        "ends": _NULLABLE_DATE,
+        "changed": {"type": "array", "items": _STRING},
     },
 }
 _RATING_SCHEMA = {
@@ -249,6 +286,12 @@ EXTENSIONS: tuple[Concept, ...] = (
          "tilldelning", "At which level a journey was assigned (organization, unit, individual) "
          "or that the person chose it (self-chosen), with the due date when set.",
          _ASSIGNMENT_SCHEMA),
+    _ext("competence-goal", "ContextExtension", f"{NAMESPACE}/extensions/competence-goal",
+         "goal", "mål",
+         "An organisation or unit goal: its key, level, the keys of its parent and of the "
+         "organisation goal it serves, its target (competence IRI, level 1..n of the framework, "
+         "share of the staff in %), its dates and, when changed, the names of what changed.",
+         _GOAL_SCHEMA),
     _ext("progress", "ResultExtension", CMI5_RESULT + "progress", "progress", "framsteg",
          "Progress in percent (0-100), as in cmi5.", {"type": "integer", "minimum": 0,
                                                       "maximum": 100}),

@@ -143,6 +143,13 @@ TEMPLATES: tuple[Template, ...] = (
     Template("journey-assigned", "assigned", "journey", "assignment", "Journey assigned",
              "A journey was assigned to the organisation, a school unit or a person, or chosen "
              "by a person for themselves."),
+    Template("goal-set", "created", "competence-goal", "goal", "Goal set",
+             "A leader set an organisation or unit goal (a goal or a sub-goal)."),
+    Template("goal-changed", "updated", "competence-goal", "goal", "Goal changed",
+             "A leader changed an organisation or unit goal; the extension names what changed.",
+             (_r(_ext("context", "competence-goal") + ".changed", "included"),)),
+    Template("goal-removed", "deleted", "competence-goal", "goal", "Goal removed",
+             "A leader removed an organisation or unit goal (its sub-goals went with it)."),
     Template("course-member", "registered", "lms-context", "roster", "Course member",
              "The person is in the course's roster in the learning platform."),
     Template("course-left", "left", "lms-context", "roster", "Left the course",
@@ -173,6 +180,15 @@ _FAMILY_RULES: dict[str, tuple[dict[str, Any], ...]] = {
     "roster": (
         _r(_ext("context", "platform"), "included"),
         _r(_ext("context", "role"), "included"),
+        _r("$.context.registration", "excluded"),
+    ),
+    "goal": (
+        _r(_ext("context", "competence-goal"), "included"),
+        _r(
+            "$.context.contextActivities.grouping[*].definition.type",
+            "included",
+            any=["{type:organization}"],
+        ),
         _r("$.context.registration", "excluded"),
     ),
     "assignment": (

@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup
 from lti_tool.cli.database import db_group
 from lti_tool.cli.demo import demo_group
 from lti_tool.cli.frameworks import frameworks_group
+from lti_tool.cli.goals import goals_group
 from lti_tool.cli.journeys import journeys_group
 from lti_tool.cli.keys import keys_group
 from lti_tool.cli.lrs import lrs_group
@@ -31,6 +32,7 @@ COMMAND_GROUPS = (
     xapi_group,
     journeys_group,
     frameworks_group,
+    goals_group,
     demo_group,
 )
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lti_tool.goals.events import goal_activity
+from lti_tool.goals.models import CompetenceGoal
 from lti_tool.journeys.authoring import latest_published
 from lti_tool.journeys.models import Assignment, AssignmentLevel, Journey, JourneyVersion
 from lti_tool.lti.models import Registration
@@ -55,13 +57,18 @@ class AssignmentEvents:
         return self.recording.journey_identity(journey, origin)
 
     @staticmethod
-    def assignment_extension(assignment: Assignment, self_chosen: bool) -> dict[str, Any]:
+    def assignment_extension(
+        assignment: Assignment, self_chosen: bool, goal: CompetenceGoal | None = None
+    ) -> dict[str, Any]:
         due = assignment.due_at
-        return {
+        extension: dict[str, Any] = {
             "level": SELF_CHOSEN if self_chosen else str(assignment.level),
             "due": due.isoformat() if due is not None else None,
             "id": assignment.id,
         }
+        if goal is not None:
+            extension["goal"] = goal.key
+        return extension
 
     # --- actors -------------------------------------------------------------------------------
     def _group(self, kind: str, row_id: int) -> IdentifiedGroup:
@@ -86,8 +93,10 @@ class AssignmentEvents:
         journey: Journey,
         unit: Unit | None = None,
         self_chosen: bool = False,
+        goal: CompetenceGoal | None = None,
     ) -> dict[str, Any]:
-        """``assigned``: the journey was assigned to the organisation, a unit or a person."""
+        """``assigned``: the journey was assigned to the organisation, a unit or a person (for a
+        goal, when ``goal`` is given: it is then a context activity)."""
         org = self.organization
         groupings: tuple[ActivityRef, ...] = (self.organization_activity(),)
         actor: Actor | IdentifiedGroup
@@ -109,11 +118,12 @@ class AssignmentEvents:
             target=self.journey_activity(journey, version),
             situation=Situation(
                 groupings=groupings,
+                others=(goal_activity(self.factory, goal),) if goal is not None else (),
                 organization={"id": org.id, "slug": org.slug, "name": org.name},
                 unit=unit_extension,
                 language=version.language if version is not None else None,
                 extensions={
-                    "assignment": self.assignment_extension(assignment, self_chosen),
+                    "assignment": self.assignment_extension(assignment, self_chosen, goal),
                     "journey": self.journey_extension(journey),
                 },
             ),
@@ -125,8 +135,9 @@ class AssignmentEvents:
         journey: Journey,
         unit: Unit | None = None,
         self_chosen: bool = False,
+        goal: CompetenceGoal | None = None,
     ) -> None:
         """Record ``assigned`` in the session's transaction (the assignment is flushed first)."""
         self.session.flush()
-        statement = self.assigned(assignment, journey, unit, self_chosen)
+        statement = self.assigned(assignment, journey, unit, self_chosen, goal)
         self.recording.record(self.session, self.organization, [statement])

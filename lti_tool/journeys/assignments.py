@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti_tool.goals.models import CompetenceGoal
 from lti_tool.journeys.assignment_events import AssignmentEvents
 from lti_tool.journeys.authoring import latest_published
 from lti_tool.journeys.errors import JourneyConflictError, JourneyError
@@ -45,14 +46,20 @@ def assign(
     person_id: int | None = None,
     due_at: datetime | None = None,
     recording: Recording | None = None,
+    goal: CompetenceGoal | None = None,
 ) -> Assignment:
-    """Assign a published journey and record ``assigned``; the same assignment twice is refused."""
+    """Assign a published journey and record ``assigned``; the same assignment twice is refused.
+
+    ``goal``: the organisation or unit goal the assignment serves (``Assignment.goal_id``).
+    """
     if latest_published(session, journey) is None:
         raise JourneyError("journey_not_published", _l("Publish the journey before you assign it."))
     if level == AssignmentLevel.UNIT and unit is None:
         raise JourneyError("unit_missing", _l("Name the school unit to assign the journey to."))
     if unit is not None and unit.organization_id != journey.organization_id:
         raise JourneyError("unit_missing", _l("That school unit belongs to another organisation."))
+    if goal is not None and goal.organization_id != journey.organization_id:
+        raise JourneyError("goal_missing", _l("That goal belongs to another organisation."))
     unit_clause = Assignment.unit_id == unit.id if unit else Assignment.unit_id.is_(None)
     person_clause = (
         Assignment.person_id == person_id if person_id else Assignment.person_id.is_(None)
@@ -66,7 +73,13 @@ def assign(
         )
     ).first()
     if existing is not None:
-        raise JourneyConflictError("already_assigned", _l("This assignment already exists."))
+        raise JourneyConflictError(
+            "already_assigned",
+            _l(
+                "This journey is already assigned there. Choose another journey or another "
+                "organisation, unit or person."
+            ),
+        )
     assignment = Assignment(
         organization_id=journey.organization_id,
         journey_id=journey.id,
@@ -74,6 +87,7 @@ def assign(
         unit_id=unit.id if unit else None,
         person_id=person_id,
         due_at=due_at,
+        goal_id=goal.id if goal is not None else None,
     )
     session.add(assignment)
     events = AssignmentEvents(
@@ -81,7 +95,7 @@ def assign(
         recording or get_recording(),
         session.get_one(Organization, journey.organization_id),
     )
-    events.record_assigned(assignment, journey, unit)
+    events.record_assigned(assignment, journey, unit, goal=goal)
     session.commit()
     return assignment
 
