@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
+from lti_tool.goals.document import walk
 from lti_tool.goals.interchange import dump_goals, export_goals, import_goals, load_goals
 from lti_tool.goals.models import CompetenceGoal, GoalLevel
 from lti_tool.goals.tree import goal_tree
@@ -76,16 +77,8 @@ def export_command(org_slug: str, unit_ref: str | None, output: Path | None) -> 
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    total = sum(1 for _ in _all(document.goals))
+    total = sum(1 for _ in walk(document.goals))
     click.echo(f"Wrote {total} goals of {org_slug} to {output}.")
-
-
-def _all(goals: list) -> list:  # type: ignore[type-arg]
-    found = []
-    for goal in goals:
-        found.append(goal)
-        found.extend(_all(goal.subgoals))
-    return found
 
 
 def _line(goal: CompetenceGoal, depth: int) -> str:
