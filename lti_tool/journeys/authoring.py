@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from lti_tool.db import utcnow
+from lti_tool.journeys.competencies import document_competency_problems
 from lti_tool.journeys.content import (
     GoalDocument,
     JourneyDocument,
@@ -188,7 +189,13 @@ def create_journey(session: Session, organization_id: int, document: JourneyDocu
 def import_document(
     session: Session, organization_id: int, document: JourneyDocument
 ) -> tuple[Journey, JourneyVersion, bool]:
-    """Create the journey, or replace the content of its draft; returns (journey, draft, created)."""
+    """Create the journey, or replace the content of its draft; returns (journey, draft, created).
+
+    A goal's competency must be one of the organisation's competences once it holds frameworks.
+    """
+    problems = document_competency_problems(session, organization_id, document)
+    if problems:
+        raise JourneyError("unknown_competency", " ".join(problems))
     journey = journey_by_slug(session, organization_id, document.slug)
     if journey is None:
         journey = create_journey(session, organization_id, document)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import new_key
 from lti_tool.journeys.authoring import ensure_draft, load_version
+from lti_tool.journeys.competencies import competency_problem
 from lti_tool.journeys.content import (
     GoalDocument,
     StepDocument,
@@ -158,6 +159,10 @@ def save_goal(
     """Add a goal (or a sub-goal, with ``parent``), or update the goal with ``key``."""
     version = draft(session, journey)
     document = _validate_goal(values)
+    if document.competency is not None:
+        problem = competency_problem(session, journey.organization_id, document.competency)
+        if problem is not None:
+            raise EditError([problem])
     if key is None:
         parent = _goal(version, values["parent"]) if values.get("parent") else None
         if parent is not None and parent.parent_id is not None:

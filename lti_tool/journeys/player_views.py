@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lti_tool.db import get_session
+from lti_tool.frameworks.services import competence_by_iri
 from lti_tool.journeys import assignments, player, submissions, visits
 from lti_tool.journeys.content import KnowledgeCheckConfig, parse_step_config
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
@@ -81,7 +82,18 @@ def overview(slug: str) -> ResponseReturnValue:
     started = any(item.progress is not None for item in state.steps)
     if state.needs_self_assessment and not started and request.args.get("skip") != "1":
         return redirect(url_with_token("player.self_assessment", slug=slug), 303)
-    return _page("journeys/overview.html", state)
+    competences = {
+        goal.competency_iri: competence
+        for goal in state.version.goals
+        if goal.competency_iri
+        and (
+            competence := competence_by_iri(
+                get_session(), state.journey.organization_id, goal.competency_iri
+            )
+        )
+        is not None
+    }
+    return _page("journeys/overview.html", state, competences=competences)
 
 
 @bp.route("/<slug>/self-assessment", methods=["GET", "POST"])
