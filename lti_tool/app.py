@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
 
     from lti_tool.admin.views import bp as admin_bp
+    from lti_tool.goals.views import bp as goals_bp
     from lti_tool.health import bp as health_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.journeys.web import register_journey_blueprints
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(lti_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(goals_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(framework_iris_bp)
     register_journey_blueprints(app)

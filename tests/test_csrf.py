@@ -49,6 +49,10 @@ PROTECTED_ROUTES = [
     ("authoring.publish", J + "/publish"),
     ("authoring.save_step", J + "/steps/step-read"),
     ("picker.send", "/lti/deep-linking"),
+    ("goals.create_goal", "/goals"),
+    ("goals.update_goal", "/goals/1"),
+    ("goals.delete_goal", "/goals/1/delete"),
+    ("goals.assign_journey", "/goals/1/assignments"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]

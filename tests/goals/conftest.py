@@ -17,26 +17,20 @@ from lti_tool.frameworks.services import import_document
 from lti_tool.goals.models import GoalLevel
 from lti_tool.goals.services import GoalValues
 from lti_tool.journeys.authoring import create_journey, publish
+from lti_tool.leadership.services import Reach
 from lti_tool.tenancy.models import Organization
 from lti_tool.tenancy.services import add_organization, add_unit
+from tests.conftest import Launcher, session_token
 from tests.frameworks.conftest import FRAMEWORK_IRI, framework_document
 from tests.journeys.conftest import sample_document
 from xapi.lrs.models import Statement
 
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+LEARNER = [LIS + "membership#Learner"]
+RECTOR = [LIS + "membership#Administrator"]
+ORG_ADMIN = [LIS + "institution/person#Administrator"]
 FEEDBACK = "https://example.org/competences/feedback"
 SELECTING = FRAMEWORK_IRI + "/1.1"
-
-
-@dataclass(frozen=True)
-class Reach:
-    organization_id: int
-    person_id: int
-    whole_organization: bool = False
-    unit_ids: frozenset[int] = frozenset()
-    mentee_ids: frozenset[int] = frozenset()
-
-    def leads_unit(self, unit_id: int | None) -> bool:
-        return unit_id is not None and (self.whole_organization or unit_id in self.unit_ids)
 
 
 @dataclass
@@ -126,3 +120,32 @@ def unit_goal(unit_id: int, **overrides: Any) -> GoalValues:
 def statements(session: Session, verb_end: str) -> list[dict[str, Any]]:
     rows = session.scalars(select(Statement).order_by(Statement.seq))
     return [row.full for row in rows if row.full["verb"]["id"].endswith(verb_end)]
+
+
+class Launches:
+    """Launch people into a unit's course of org-a; the session token of each launch."""
+
+    def __init__(self, launcher: Launcher) -> None:
+        self.launcher = launcher
+
+    def launch(self, sub: str, unit: str = "Norrskolan", roles: list[str] | None = None) -> str:
+        response = self.launcher.launch(
+            sub=sub,
+            name=sub.title(),
+            roles=roles or LEARNER,
+            context={"id": f"course-{unit}", "title": f"Kurs {unit}"},
+            custom={"unit": unit},
+        )
+        return session_token(response)
+
+
+@pytest.fixture
+def launches(launcher: Launcher) -> Launches:
+    return Launches(launcher)
+
+
+@pytest.fixture
+def site(launches: Launches, world: World, session: Session) -> World:
+    """The world of org-a after its platform was registered (launches reach org-a)."""
+    session.close()
+    return world
