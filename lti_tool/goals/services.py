@@ -180,7 +180,9 @@ def _target_problems(session: Session, org_id: int, values: GoalValues) -> list[
             )
     if values.target_share is not None and not 1 <= values.target_share <= 100:
         problems.append(
-            Problem("target_share", str(_l("Give the share of the staff as 1 to 100 %.")))
+            Problem(
+                "target_share", str(_l("Give the share of the staff in percent, from 1 to 100."))
+            )
         )
     return problems
 
