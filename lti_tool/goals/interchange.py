@@ -84,7 +84,15 @@ def load_goals(text: str, source: str = "goals file") -> tuple[GoalsDocument, Pl
     """Parse and validate a goals file; ``GoalsFileError`` lists every problem of its shape."""
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
         raise GoalsFileError(source, ["the file is larger than 5 MB"])
-    data, places = parse_located(text, source, GoalsFileError)
+    try:
+        data, places = parse_located(text, source, GoalsFileError)
+    except ValueError as exc:
+        if isinstance(exc, GoalsFileError):
+            raise
+        # YAML reads 2027-13-01 as a date and fails while building it, after the syntax check.
+        raise GoalsFileError(
+            source, [f"a value could not be read ({exc}); write dates as YYYY-MM-DD"]
+        ) from exc
     if not isinstance(data, dict):
         raise GoalsFileError(source, ["the file must hold a mapping with a list of goals"])
     try:

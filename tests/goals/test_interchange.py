@@ -160,3 +160,11 @@ def test_export_of_one_unit(app: Flask, session: Session, world: World) -> None:
 
     north = session.get_one(Unit, world.north_id)
     assert [g.key for g in export_goals(session, world.org_id, north).goals] == ["norr-feedback"]
+
+
+def test_impossible_date_is_a_clear_error() -> None:
+    with pytest.raises(GoalsFileError) as exc:
+        load_goals("goals:\n  - {key: a, title: T, starts: 2026-13-01}\n", "goals.yaml")
+    assert exc.value.problems == [
+        "a value could not be read (month must be in 1..12); write dates as YYYY-MM-DD"
+    ]
