@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flask.testing import FlaskCliRunner
@@ -63,3 +64,13 @@ def test_export_of_a_unit_to_a_file(
 def test_unknown_organisation_is_a_clear_error(runner: FlaskCliRunner, tmp_path: Path) -> None:
     result = runner.invoke(args=["goals", "list", "--org", "saknas"])
     assert result.exit_code == 1 and "saknas" in result.output
+
+
+def test_list_as_json_names_parents_and_served_goals(
+    runner: FlaskCliRunner, session: Session, world: World, tmp_path: Path
+) -> None:
+    _run(runner, "import", str(_file(tmp_path)), "--org", "org-a")
+    rows = json.loads(_run(runner, "list", "--org", "org-a", "--json"))
+    by_key = {row["key"]: row for row in rows}
+    assert by_key["digital-2027-a"]["parent"] == "digital-2027"
+    assert by_key["norr-feedback"]["serves"] == "digital-2027"

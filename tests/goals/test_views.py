@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -228,3 +231,21 @@ def test_rektor_cannot_assign_to_another_unit(
 def test_landing_links_to_the_goals(client: FlaskClient, launches: Launches, site: World) -> None:
     _, page = _get(client, "/home", launches.launch("teacher"))
     assert "/goals?lt=" in page
+
+
+def test_link_from_an_organisation_goal_opens_a_unit_goal_form_serving_it(
+    app: Flask, client: FlaskClient, launches: Launches, site: World
+) -> None:
+    goal_id = _goal(app, site.org_id, org_goal())
+    token = launches.launch("rektor", roles=RECTOR)
+    _, page = _get(client, f"/goals/{goal_id}", token)
+    link = re.search(r'href="(/goals/new\?[^"]*)"', page)
+    assert link is not None
+    query = parse_qs(urlsplit(html.unescape(link.group(1))).query)
+    assert (query["unit"], query["serves"]) == ([str(site.north_id)], [str(goal_id)])
+    response = client.get(
+        "/goals/new", query_string={"lt": token, "unit": site.north_id, "serves": goal_id}
+    )
+    form = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'<option value="{goal_id}" selected>Digital kompetens för alla</option>' in form
