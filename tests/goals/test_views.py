@@ -38,7 +38,7 @@ def _get(client: FlaskClient, url: str, token: str) -> tuple[int, str]:
 
 
 def _post(client: FlaskClient, url: str, token: str, **data: Any) -> tuple[int, str]:
-    response = client.post(url, data={"lt": token, **data})
+    response = client.post(url, query_string={"lang": "en"}, data={"lt": token, **data})
     return response.status_code, response.get_data(as_text=True)
 
 
