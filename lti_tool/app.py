@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
 
     from lti_tool.admin.views import bp as admin_bp
+    from lti_tool.followup.views import bp as followup_bp
     from lti_tool.health import bp as health_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.journeys.web import register_journey_blueprints
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp)
     register_journey_blueprints(app)
+    app.register_blueprint(followup_bp)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
 

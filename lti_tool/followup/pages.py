@@ -77,6 +77,11 @@ class UnitPage:
     ratings: tuple[RatingRow, ...]
     min_group: int
 
+    @property
+    def journey_rows(self) -> list[tuple[str, ParticipationRow]]:
+        """The unit's row of each journey's table, labelled with the journey."""
+        return [(table.title, row) for table, row in self.journeys]
+
 
 @dataclass(frozen=True, slots=True)
 class OrganisationFilters:
