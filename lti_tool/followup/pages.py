@@ -170,7 +170,7 @@ def unit_page(
     journeys = []
     for table in journey_participation(session, org_id, staff, policy):
         row = table.row_of(unit.id)
-        if row is not None and (table.organisation_wide or unit.id in table.assigned_units):
+        if row is not None:
             journeys.append((table, row))
     overdue = next(
         (

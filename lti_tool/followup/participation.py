@@ -1,10 +1,13 @@
 """Who takes part: journeys and goals by school unit, overdue plan goals, and ratings.
 
 The people of a unit are its staff (:class:`UnitStaff`: the denominator from the leadership
-staff counts, and the launched people of the unit). Each journey and each goal is one table
-over the units, with disjoint columns that add up to the unit's staff (not assigned, assigned
-but not started, in progress, completed), suppressed by the organisation's policy, so the unit
-view (one row) and the organisation view (every row) show parts of the same table.
+staff counts, and the launched people of the unit). A journey assigned to the whole
+organisation or to a unit is assigned to every one of the unit's staff, so each journey (and
+each goal, through the journeys assigned for it) is one table over the units it is assigned to,
+with disjoint columns that add up to the unit's staff (not started, in progress, completed),
+suppressed by the organisation's policy: the unit view (one row) and the organisation view
+(every row) show parts of the same table. Journeys chosen by or assigned to single people are
+followed up in their development plans, not here.
 """
 
 from __future__ import annotations
@@ -64,17 +67,15 @@ class UnitStaff:
 
 @dataclass(frozen=True, slots=True)
 class ParticipationRow:
-    """One unit's staff split into not assigned, assigned but not started, in progress and
-    completed (``unit_id`` None: the organisation's totals)."""
+    """One unit's staff, all assigned, split into not started, in progress and completed
+    (``unit_id`` None: the totals of the units it is assigned to)."""
 
     unit_id: int | None
     unit_name: str | None
     staff: Cell[int]
-    not_assigned: Cell[int]
     not_started: Cell[int]
     in_progress: Cell[int]
     completed: Cell[int]
-    assigned: Cell[int]
     completed_share: Cell[float]
 
 
@@ -86,8 +87,6 @@ class ParticipationTable:
     title: str
     rows: tuple[ParticipationRow, ...]
     total: ParticipationRow
-    # The units the subject is assigned to as a whole (all units: assigned to the organisation).
-    assigned_units: frozenset[int] = field(default_factory=frozenset)
     organisation_wide: bool = False
 
     def row_of(self, unit_id: int) -> ParticipationRow | None:
@@ -134,17 +133,8 @@ class _Subject:
     title: str
     organisation_wide: bool = False
     units: set[int] = field(default_factory=set)
-    individuals: set[int] = field(default_factory=set)
     started: set[int] = field(default_factory=set)
     completed: set[int] = field(default_factory=set)
-
-
-def _difference(whole: Cell[int], part: Cell[int]) -> Cell[int]:
-    for cell in (whole, part):
-        if cell.reason is not None:
-            return Cell[int].hidden(cell.reason, cell.min_group)
-    assert whole.value is not None and part.value is not None  # noqa: S101 (shown cells)
-    return Cell.shown(whole.value - part.value, whole.min_group)
 
 
 def _share(part: Cell[int], whole: Cell[int]) -> Cell[float]:
@@ -160,54 +150,42 @@ def _share(part: Cell[int], whole: Cell[int]) -> Cell[float]:
 def _row(
     unit: int | None, name: str | None, cells: tuple[Cell[int], ...], staff: Cell[int]
 ) -> ParticipationRow:
-    not_assigned, not_started, in_progress, completed = cells
+    not_started, in_progress, completed = cells
     return ParticipationRow(
-        unit_id=unit,
-        unit_name=name,
-        staff=staff,
-        not_assigned=not_assigned,
-        not_started=not_started,
-        in_progress=in_progress,
-        completed=completed,
-        # Derived from shown numbers only, so it tells nothing the table does not.
-        assigned=_difference(staff, not_assigned),
-        completed_share=_share(completed, staff),
+        unit, name, staff, not_started, in_progress, completed, _share(completed, staff)
     )
 
 
-def _counts(subject: _Subject, unit_id: int, staff_count: int, people: frozenset[int]) -> list[int]:
+def _counts(subject: _Subject, staff_count: int, people: frozenset[int]) -> list[int]:
     started = people & subject.started
     completed = started & subject.completed
-    if subject.organisation_wide or unit_id in subject.units:
-        not_started = max(0, staff_count - len(started))
-    else:
-        not_started = len((people & subject.individuals) - started)
-    not_assigned = max(0, staff_count - len(started) - not_started)
-    return [not_assigned, not_started, len(started) - len(completed), len(completed)]
+    return [
+        max(0, staff_count - len(started)),
+        len(started) - len(completed),
+        len(completed),
+    ]
 
 
 def _table(subject: _Subject, staff: UnitStaff, policy: SuppressionPolicy) -> ParticipationTable:
-    units = staff.with_staff()
-    counts = [
-        _counts(subject, uid, staff.counts[uid], staff.people.get(uid, frozenset()))
-        for uid, _ in units
+    units = [
+        (uid, name)
+        for uid, name in staff.with_staff()
+        if subject.organisation_wide or uid in subject.units
     ]
     if not units:
         nobody = policy.count(0)
-        total = _row(None, None, (nobody,) * 4, nobody)
+        total = _row(None, None, (nobody,) * 3, nobody)
         return ParticipationTable(subject.subject_id, subject.title, (), total)
+    counts = [
+        _counts(subject, staff.counts[uid], staff.people.get(uid, frozenset())) for uid, _ in units
+    ]
     table = policy.table(counts)
     rows = tuple(
         _row(uid, name, table.cells[i], table.row_totals[i]) for i, (uid, name) in enumerate(units)
     )
     total = _row(None, None, table.column_totals, table.total)
     return ParticipationTable(
-        subject.subject_id,
-        subject.title,
-        rows,
-        total,
-        frozenset(subject.units),
-        subject.organisation_wide,
+        subject.subject_id, subject.title, rows, total, subject.organisation_wide
     )
 
 
@@ -276,8 +254,6 @@ def _apply(subject: _Subject, assignment: Assignment) -> None:
         subject.organisation_wide = True
     elif assignment.level == AssignmentLevel.UNIT and assignment.unit_id is not None:
         subject.units.add(assignment.unit_id)
-    elif assignment.person_id is not None:
-        subject.individuals.add(assignment.person_id)
 
 
 def journey_participation(
@@ -309,7 +285,11 @@ def goal_participation(
     """Per goal (id, title), the journeys assigned for it (``Assignment.goal_id``) by unit:
     started is having started one of them, completed is having completed all of them."""
     goal_titles = dict(goals)
-    assignments = [a for a in _assignments(session, organization_id) if a.goal_id in goal_titles]
+    assignments = [
+        a
+        for a in _assignments(session, organization_id)
+        if a.goal_id in goal_titles and a.level != AssignmentLevel.INDIVIDUAL
+    ]
     journey_ids = list(dict.fromkeys(a.journey_id for a in assignments))
     started, completed = _taking_part(session, organization_id, journey_ids)
     by_goal: dict[int, list[Assignment]] = {}
