@@ -30,7 +30,9 @@ from lti_tool.lti.models import Deployment, Registration
 from lti_tool.plans.models import DevelopmentPlan, PlanGoal, PlanVersion
 from lti_tool.surveys.models import Survey, SurveyAnswer, SurveyResponse, SurveyRound
 from lti_tool.tenancy.models import Context, Membership, Organization, Person, Unit
+from tests.conftest import Launcher
 from tests.journeys.conftest import sample_document
+from tests.leadership.conftest import Launches
 
 LEVELS = [
     {"code": code, "name": {"sv": code, "en": code}}
@@ -302,3 +304,42 @@ def world(app: Flask, registration: Registration) -> Iterator[World]:
         built = World(session, organization, registration.id)
         yield built
         session.commit()
+
+
+def seed_two_units(world: World) -> dict[str, int]:
+    """Skola A (14 staff) and Skola B (12), a unit goal of A serving an organisation goal,
+    one survey round with answers from both, a journey for everyone with some progress, and
+    overdue plan goals of two people of A. Returns the ids the tests name."""
+    competence, _ = world.framework()
+    a, b = world.unit("Skola A"), world.unit("Skola B")
+    a_people, b_people = world.staff(a, 14), world.staff(b, 12)
+    organisation_goal = world.goal("Digitala resurser för alla", competence, level=3, share=60)
+    unit_goal = world.goal(
+        "Skola A väljer resurser", competence, level=3, share=50, unit=a, serves=organisation_goal
+    )
+    survey = world.survey(competence.framework_id, [competence])
+    first = world.round(survey, 1, date(2026, 2, 1))
+    world.answers(first, a_people[:12], a, competence, [4] * 7 + [2] * 5)
+    world.answers(first, b_people[:11], b, competence, [3] * 6 + [1] * 5)
+    journey = world.journey()
+    world.assign(journey, AssignmentLevel.ORGANIZATION, goal=organisation_goal)
+    world.enroll(journey, a_people[:5] + b_people[:5], completed=True)
+    world.enroll(journey, a_people[5:10] + b_people[5:10])
+    late = [("Pröva AI-stöd i klassrummet", date(2026, 1, 15), False)]
+    world.plan(a_people[0], a_people[-1], late)
+    world.plan(a_people[1], a_people[-1], late)
+    world.session.commit()
+    return {
+        "a": a.id,
+        "b": b.id,
+        "organisation_goal": organisation_goal.id,
+        "unit_goal": unit_goal.id,
+        "round": first.id,
+        "late": a_people[0],
+    }
+
+
+@pytest.fixture
+def launches(app: Flask, launcher: Launcher) -> Launches:
+    """Launches into a unit's course (``tests.leadership``'s helper)."""
+    return Launches(app, launcher)
