@@ -60,7 +60,7 @@ def _cells(page: OrganisationPage) -> set[tuple[object, ...]]:
 
 @pytest.fixture
 def small_unit_world(world: World) -> tuple[World, dict[str, int]]:
-    """Two units of 12+ and a third, Skola C, of three people who answered and started."""
+    """The two units of 12 and more, and Skola C, whose three staff answered the survey."""
     ids = seed_two_units(world)
     small = world.unit("Skola C")
     people = world.staff(small, 3)
