@@ -10,11 +10,11 @@ gives a hidden number away.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, exists, func, not_, or_, select
+from sqlalchemy import exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from lti_tool.frameworks.models import Competence, Framework
@@ -38,6 +38,7 @@ __all__ = [
     "goal_measurement",
     "goal_round_tables",
     "level_code",
+    "round_tables_of",
     "rounds_asking",
 ]
 
@@ -158,32 +159,52 @@ def rounds_asking(
     return [RoundInfo(*row) for row in rows]
 
 
-def _counts(
+def _level_counts(
     session: Session,
     organization_id: int,
-    competence_id: int,
-    target_level: int,
-    round_ids: Sequence[int],
-) -> dict[int, dict[int | None, tuple[int, int]]]:
-    """Per round and unit: people who answered about the competence, and those at or above
-    the level (one response per person and round, one answer per competence)."""
-    if not round_ids:
+    competence_ids: Collection[int],
+    round_ids: Collection[int],
+) -> dict[tuple[int, int], dict[int | None, dict[int, int]]]:
+    """Per (round, competence) and unit: how many people answered at each level (one response
+    per person and round, one answer per competence), in one grouped query."""
+    if not competence_ids or not round_ids:
         return {}
-    at_or_above = func.sum(case((SurveyAnswer.level >= target_level, 1), else_=0))
     rows = session.execute(
-        select(SurveyResponse.round_id, SurveyResponse.unit_id, func.count(), at_or_above)
+        select(
+            SurveyResponse.round_id,
+            SurveyAnswer.competence_id,
+            SurveyResponse.unit_id,
+            SurveyAnswer.level,
+            func.count(),
+        )
         .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
         .where(
             SurveyResponse.organization_id == organization_id,
             SurveyResponse.round_id.in_(round_ids),
-            SurveyAnswer.competence_id == competence_id,
+            SurveyAnswer.competence_id.in_(competence_ids),
         )
-        .group_by(SurveyResponse.round_id, SurveyResponse.unit_id)
+        .group_by(
+            SurveyResponse.round_id,
+            SurveyAnswer.competence_id,
+            SurveyResponse.unit_id,
+            SurveyAnswer.level,
+        )
     ).all()
-    result: dict[int, dict[int | None, tuple[int, int]]] = {}
-    for round_id, unit_id, answered, above in rows:
-        result.setdefault(round_id, {})[unit_id] = (int(answered), int(above or 0))
+    result: dict[tuple[int, int], dict[int | None, dict[int, int]]] = {}
+    for round_id, competence_id, unit_id, level, count in rows:
+        per_unit = result.setdefault((round_id, competence_id), {})
+        per_unit.setdefault(unit_id, {})[level] = int(count)
     return result
+
+
+def _at_level(
+    levels: dict[int | None, dict[int, int]], target: int
+) -> dict[int | None, tuple[int, int]]:
+    """Per unit: (answered, at or above ``target``)."""
+    return {
+        unit: (sum(counts.values()), sum(n for level, n in counts.items() if level >= target))
+        for unit, counts in levels.items()
+    }
 
 
 def _share(at: Cell[int], below: Cell[int], total: Cell[int]) -> Cell[float]:
@@ -226,29 +247,58 @@ def goal_round_tables(
     session: Session, goal: CompetenceGoal, policy: SuppressionPolicy
 ) -> list[RoundTable]:
     """The goal's rounds (oldest first), each as its table by unit."""
-    competence = goal.target_competence
-    if competence is None or goal.target_level is None:
-        return []
-    rounds = rounds_asking(session, goal.organization_id, competence)
-    counts = _counts(
+    return round_tables_of(session, [goal], policy)[goal.id]
+
+
+def round_tables_of(
+    session: Session, goals: Sequence[CompetenceGoal], policy: SuppressionPolicy
+) -> dict[int, list[RoundTable]]:
+    """Per goal (of one organisation), its rounds as tables by unit: the answers of every
+    goal's competence counted in one query."""
+    if not goals:
+        return {}
+    organization_id = goals[0].organization_id
+    if any(g.organization_id != organization_id for g in goals):
+        raise ValueError("The goals must belong to one organisation.")
+    competences = {
+        g.target_competence.id: g.target_competence
+        for g in goals
+        if g.target_competence is not None and g.target_level is not None
+    }
+    rounds = {cid: rounds_asking(session, organization_id, c) for cid, c in competences.items()}
+    counts = _level_counts(
         session,
-        goal.organization_id,
-        competence.id,
-        goal.target_level,
-        [r.id for r in rounds],
+        organization_id,
+        list(competences),
+        {r.id for per_competence in rounds.values() for r in per_competence},
     )
-    unit_ids = {u for per_round in counts.values() for u in per_round if u is not None}
+    unit_ids = {u for per_unit in counts.values() for u in per_unit if u is not None}
     names: dict[int, str] = {}
     if unit_ids:
         names = {
             unit: name
             for unit, name in session.execute(
                 select(Unit.id, Unit.name).where(
-                    Unit.organization_id == goal.organization_id, Unit.id.in_(unit_ids)
+                    Unit.organization_id == organization_id, Unit.id.in_(unit_ids)
                 )
             )
         }
-    return [_round_table(r, counts.get(r.id, {}), names, policy) for r in rounds]
+    result: dict[int, list[RoundTable]] = {}
+    for goal in goals:
+        competence_id = goal.target_competence_id
+        if competence_id not in competences or goal.target_level is None:
+            result[goal.id] = []
+            continue
+        result[goal.id] = [
+            _round_table(
+                r,
+                _at_level(counts.get((r.id, competence_id), {}), goal.target_level),
+                names,
+                policy,
+            )
+            for r in rounds[competence_id]
+        ]
+    return result
 
 
 def _meets(share: Cell[float], target_share: float | None) -> bool | None:

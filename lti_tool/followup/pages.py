@@ -20,7 +20,7 @@ from lti_tool.followup.measurement import (
     RoundTable,
     UnitRow,
     goal_measurement,
-    goal_round_tables,
+    round_tables_of,
 )
 from lti_tool.followup.participation import (
     OverduePerson,
@@ -29,10 +29,9 @@ from lti_tool.followup.participation import (
     ParticipationTable,
     RatingRow,
     UnitStaff,
-    goal_participation,
-    journey_participation,
     overdue_people,
     overdue_table,
+    participation_tables,
     rating_means,
 )
 from lti_tool.frameworks.models import Competence
@@ -146,12 +145,13 @@ def unit_page(
         session, org_id, CompetenceGoal.level == GoalLevel.UNIT, CompetenceGoal.unit_id == unit.id
     )
     org_goals = _goals(session, org_id, CompetenceGoal.level == GoalLevel.ORGANIZATION)
-    goal_tables = goal_participation(
+    journey_tables, goal_tables = participation_tables(
         session, org_id, [(g.id, g.title) for g in [*unit_goals, *org_goals]], staff, policy
     )
+    round_tables = round_tables_of(session, [*unit_goals, *org_goals], policy)
 
     def block(goal: CompetenceGoal) -> GoalBlock:
-        tables = goal_round_tables(session, goal, policy)
+        tables = round_tables[goal.id]
         participation = goal_tables.get(goal.id)
         row = participation.row_of(unit.id) if participation else None
         return GoalBlock(
@@ -168,7 +168,7 @@ def unit_page(
         )
 
     journeys = []
-    for table in journey_participation(session, org_id, staff, policy):
+    for table in journey_tables:
         row = table.row_of(unit.id)
         if row is not None:
             journeys.append((table, row))
@@ -228,13 +228,13 @@ def organisation_page(
         raise JourneyNotFoundError("goal_not_found", "That goal does not exist.")
     if filters.unit_id is not None and filters.unit_id not in {uid for uid, _ in units}:
         raise JourneyNotFoundError("unit_not_found", "That school unit does not exist.")
-    tables = {g.id: goal_round_tables(session, g, policy) for g in org_goals}
+    tables = round_tables_of(session, org_goals, policy)
     rounds = _all_rounds(tables)
     if filters.round_id is not None and filters.round_id not in {r.id for r in rounds}:
         raise JourneyNotFoundError("round_not_found", "That survey round does not exist.")
     shown = [g for g in org_goals if filters.goal_id in (None, g.id)]
     unit_goals = _goals(session, organization_id, CompetenceGoal.level == GoalLevel.UNIT)
-    goal_tables = goal_participation(
+    journey_tables, goal_tables = participation_tables(
         session, organization_id, [(g.id, g.title) for g in shown], staff, policy
     )
 
@@ -263,8 +263,7 @@ def organisation_page(
         )
 
     journeys = tuple(
-        (table, tuple(r for r in table.rows if in_filter(r.unit_id)))
-        for table in journey_participation(session, organization_id, staff, policy)
+        (table, tuple(r for r in table.rows if in_filter(r.unit_id))) for table in journey_tables
     )
     people = staff.people.get(filters.unit_id) if filters.unit_id is not None else None
     return OrganisationPage(

@@ -12,7 +12,7 @@ followed up in their development plans, not here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -45,6 +45,7 @@ __all__ = [
     "journey_participation",
     "overdue_people",
     "overdue_table",
+    "participation_tables",
     "rating_means",
 ]
 
@@ -256,23 +257,53 @@ def _apply(subject: _Subject, assignment: Assignment) -> None:
         subject.units.add(assignment.unit_id)
 
 
+def participation_tables(
+    session: Session,
+    organization_id: int,
+    goals: Iterable[tuple[int, str]],
+    staff: UnitStaff,
+    policy: SuppressionPolicy,
+) -> tuple[list[ParticipationTable], dict[int, ParticipationTable]]:
+    """Every journey assigned to the organisation or a unit (in assignment order), and per goal
+    (id, title) the journeys assigned for it (``Assignment.goal_id``), each by unit: for a
+    goal, started is having started one of its journeys, completed is having completed all.
+    Assignments and enrollments are read once for both."""
+    goal_titles = dict(goals)
+    assignments = [
+        a for a in _assignments(session, organization_id) if a.level != AssignmentLevel.INDIVIDUAL
+    ]
+    journey_ids = list(dict.fromkeys(a.journey_id for a in assignments))
+    titles = _journey_titles(session, organization_id, journey_ids)
+    started, completed = _taking_part(session, organization_id, journey_ids)
+    journeys = {
+        j: _Subject(j, titles.get(j, ""), started=started[j], completed=completed[j])
+        for j in journey_ids
+    }
+    by_goal: dict[int, list[Assignment]] = {}
+    for assignment in assignments:
+        _apply(journeys[assignment.journey_id], assignment)
+        if assignment.goal_id in goal_titles:
+            by_goal.setdefault(assignment.goal_id, []).append(assignment)
+    goal_tables = {}
+    for goal_id, goal_assignments in by_goal.items():
+        ids = {a.journey_id for a in goal_assignments}
+        subject = _Subject(
+            goal_id,
+            goal_titles[goal_id],
+            started=set().union(*(started[j] for j in ids)),
+            completed=set.intersection(*(completed[j] for j in ids)),
+        )
+        for assignment in goal_assignments:
+            _apply(subject, assignment)
+        goal_tables[goal_id] = _table(subject, staff, policy)
+    return [_table(journeys[j], staff, policy) for j in journey_ids], goal_tables
+
+
 def journey_participation(
     session: Session, organization_id: int, staff: UnitStaff, policy: SuppressionPolicy
 ) -> list[ParticipationTable]:
     """Every journey assigned to the organisation or a unit, by unit, in assignment order."""
-    assignments = _assignments(session, organization_id)
-    broad = [a.journey_id for a in assignments if a.level != AssignmentLevel.INDIVIDUAL]
-    journey_ids = list(dict.fromkeys(broad))
-    titles = _journey_titles(session, organization_id, journey_ids)
-    started, completed = _taking_part(session, organization_id, journey_ids)
-    subjects = {
-        j: _Subject(j, titles.get(j, ""), started=started[j], completed=completed[j])
-        for j in journey_ids
-    }
-    for assignment in assignments:
-        if assignment.journey_id in subjects:
-            _apply(subjects[assignment.journey_id], assignment)
-    return [_table(subjects[j], staff, policy) for j in journey_ids]
+    return participation_tables(session, organization_id, (), staff, policy)[0]
 
 
 def goal_participation(
@@ -282,33 +313,9 @@ def goal_participation(
     staff: UnitStaff,
     policy: SuppressionPolicy,
 ) -> dict[int, ParticipationTable]:
-    """Per goal (id, title), the journeys assigned for it (``Assignment.goal_id``) by unit:
-    started is having started one of them, completed is having completed all of them."""
-    goal_titles = dict(goals)
-    assignments = [
-        a
-        for a in _assignments(session, organization_id)
-        if a.goal_id in goal_titles and a.level != AssignmentLevel.INDIVIDUAL
-    ]
-    journey_ids = list(dict.fromkeys(a.journey_id for a in assignments))
-    started, completed = _taking_part(session, organization_id, journey_ids)
-    by_goal: dict[int, list[Assignment]] = {}
-    for assignment in assignments:
-        assert assignment.goal_id is not None  # noqa: S101 (filtered above)
-        by_goal.setdefault(assignment.goal_id, []).append(assignment)
-    result = {}
-    for goal_id, goal_assignments in by_goal.items():
-        journeys = {a.journey_id for a in goal_assignments}
-        subject = _Subject(
-            goal_id,
-            goal_titles[goal_id],
-            started=set().union(*(started[j] for j in journeys)),
-            completed=set.intersection(*(completed[j] for j in journeys)),
-        )
-        for assignment in goal_assignments:
-            _apply(subject, assignment)
-        result[goal_id] = _table(subject, staff, policy)
-    return result
+    """Per goal (id, title), the journeys assigned for it by unit (see
+    :func:`participation_tables`)."""
+    return participation_tables(session, organization_id, goals, staff, policy)[1]
 
 
 def _overdue_goals(
@@ -429,48 +436,55 @@ def rating_means(
     and, apart, of their latest instructor rating (``people`` None: everyone)."""
     if not journey_ids:
         return []
-    query = (
-        select(
-            Enrollment.person_id,
-            Goal.competency_iri,
-            Goal.title,
-            GoalRating.source,
-            GoalRating.level,
-        )
+    where = [
+        Enrollment.organization_id == organization_id,
+        Enrollment.journey_id.in_(journey_ids),
+        Goal.competency_iri.is_not(None),
+    ]
+    if people is not None:
+        where.append(Enrollment.person_id.in_(list(people)))
+    latest = (
+        select(func.max(GoalRating.id))
         .join(Enrollment, Enrollment.id == GoalRating.enrollment_id)
         .join(Goal, Goal.id == GoalRating.goal_id)
-        .where(
-            Enrollment.organization_id == organization_id,
-            Enrollment.journey_id.in_(journey_ids),
-            Goal.competency_iri.is_not(None),
-        )
-        .order_by(GoalRating.created_at, GoalRating.id)
+        .where(*where)
+        .group_by(Enrollment.person_id, Goal.competency_iri, GoalRating.source)
     )
-    latest: dict[tuple[str, RatingSource], dict[int, int]] = {}
+    rows = session.execute(
+        select(
+            Goal.competency_iri,
+            func.min(Goal.title),
+            GoalRating.source,
+            GoalRating.level,
+            func.count(),
+        )
+        .join(Goal, Goal.id == GoalRating.goal_id)
+        .where(GoalRating.id.in_(latest))
+        .group_by(Goal.competency_iri, GoalRating.source, GoalRating.level)
+        .order_by(Goal.competency_iri)
+    ).all()
+    levels: dict[tuple[str, RatingSource], list[float]] = {}
     names: dict[str, str] = dict(titles or {})
     order: list[str] = []
-    chosen = frozenset(people) if people is not None else None
-    for person, iri, title, source, level in session.execute(query):
-        if iri is None or (chosen is not None and person not in chosen):
+    for iri, title, source, level, count in rows:
+        if iri is None:
             continue
-        if iri not in names:
-            names[iri] = title
+        names.setdefault(iri, title)
         if iri not in order:
             order.append(iri)
-        latest.setdefault((iri, source), {})[person] = level
+        levels.setdefault((iri, source), []).extend([float(level)] * int(count))
     return [
         RatingRow(
             competence_iri=iri,
             title=names[iri],
-            self_mean=_mean(latest.get((iri, RatingSource.SELF), {}), policy),
-            instructor_mean=_mean(latest.get((iri, RatingSource.INSTRUCTOR), {}), policy),
+            self_mean=_mean(levels.get((iri, RatingSource.SELF), []), policy),
+            instructor_mean=_mean(levels.get((iri, RatingSource.INSTRUCTOR), []), policy),
         )
         for iri in order
     ]
 
 
-def _mean(levels: Mapping[int, int], policy: SuppressionPolicy) -> Cell[float]:
-    ratings = [float(level) for level in levels.values()]
+def _mean(ratings: Sequence[float], policy: SuppressionPolicy) -> Cell[float]:
     if not ratings:
         return Cell[float].hidden(SuppressionReason.SMALL_GROUP, policy.min_group)
     return policy.mean(ratings, scale=RATING_SCALE)

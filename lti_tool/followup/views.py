@@ -11,44 +11,23 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lti_tool.db import get_read_session
 from lti_tool.followup.charts import Bar, share_chart
 from lti_tool.followup.measurement import GoalMeasurement, RoundInfo, UnitRow
 from lti_tool.followup.pages import OrganisationFilters, organisation_page, unit_page
-from lti_tool.followup.participation import UnitStaff
+from lti_tool.followup.staff import unit_staff
 from lti_tool.frameworks.models import Competence
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
 from lti_tool.launch_session import launch_identity
 from lti_tool.leadership.access import current_reach, refuse_unless, require_leader
 from lti_tool.leadership.services import manages
-from lti_tool.leadership.staff import staff_person_ids, unit_staff_counts
 from lti_tool.privacy import policy_for
 from lti_tool.tenancy.models import Organization, Unit
 
 bp = Blueprint("followup", __name__, url_prefix="/follow-up")
 
 MAX_ID = 2**31 - 1
-
-
-def unit_staff(session: Session, organization_id: int) -> UnitStaff:
-    """Every unit of the organisation by name, with its staff count and launched staff."""
-    units = tuple(
-        (uid, name)
-        for uid, name in session.execute(
-            select(Unit.id, Unit.name)
-            .where(Unit.organization_id == organization_id)
-            .order_by(Unit.name, Unit.id)
-        )
-    )
-    counts = unit_staff_counts(session, organization_id)
-    people = {
-        uid: frozenset(staff_person_ids(session, organization_id, uid))
-        for uid, _ in units
-        if counts.get(uid)
-    }
-    return UnitStaff(units, counts, people)
 
 
 def competence_title(competence: Competence) -> str:

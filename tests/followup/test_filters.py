@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.followup.pages import OrganisationFilters, OrganisationPage, organisation_page
-from lti_tool.followup.views import unit_staff
+from lti_tool.followup.staff import unit_staff
 from lti_tool.frameworks.models import Competence
 from lti_tool.privacy import Cell, SuppressionPolicy
 from lti_tool.surveys.models import SurveyRound

@@ -11,7 +11,7 @@ from lti_tool.followup.participation import (
     overdue_table,
     rating_means,
 )
-from lti_tool.followup.views import unit_staff
+from lti_tool.followup.staff import unit_staff
 from lti_tool.journeys.models import AssignmentLevel, RatingSource
 from lti_tool.privacy import SuppressionPolicy
 from tests.followup.conftest import COMPETENCE_IRI, World
