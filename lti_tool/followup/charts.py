@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import format_percent, gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from lti_tool.privacy import Cell
 
@@ -42,20 +42,32 @@ def _short(label: str) -> str:
     return label[: LABEL_CHARACTERS - 1] + "…"
 
 
-def _hidden_text(cell: Cell[float]) -> str:
-    return str(gettext("hidden (fewer than %(n)s)", n=cell.min_group))
+def _value_texts(bars: Sequence[Bar]) -> list[str]:
+    """Each bar's value as the page's language writes it, or why it is hidden."""
+    hidden: dict[int, str] = {}
+    texts = []
+    for bar in bars:
+        cell = bar.share
+        if cell.value is None:
+            if cell.min_group not in hidden:
+                hidden[cell.min_group] = str(gettext("hidden (fewer than %(n)s)", n=cell.min_group))
+            texts.append(hidden[cell.min_group])
+        else:
+            texts.append(str(format_percent(cell.value)))
+    return texts
 
 
-def _value_text(cell: Cell[float]) -> str:
-    return _hidden_text(cell) if cell.value is None else str(format_percent(cell.value))
-
-
-def describe(bars: Sequence[Bar], target: float | None) -> str:
+def describe(bars: Sequence[Bar], target: float | None, texts: Sequence[str] | None = None) -> str:
     """Every bar's value in words, and the target: what the chart shows, for screen readers."""
-    parts = [f"{bar.label}: {_value_text(bar.share)}" for bar in bars]
+    values = texts if texts is not None else _value_texts(bars)
+    parts = [f"{bar.label}: {text}" for bar, text in zip(bars, values, strict=True)]
     if target is not None:
-        parts.append(gettext("target %(share)s", share=format_percent(target)))
-    return "; ".join(parts) + "." if parts else gettext("No values yet.")
+        parts.append(str(gettext("target %(share)s", share=format_percent(target))))
+    return "; ".join(parts) + "." if parts else str(gettext("No values yet."))
+
+
+def _x(share: float) -> float:
+    return LABEL_WIDTH + PLOT_WIDTH * max(0.0, min(1.0, share))
 
 
 def share_chart(
@@ -63,86 +75,53 @@ def share_chart(
 ) -> Markup:
     """A horizontal bar chart of shares (0–100 %), one labelled row per bar, with the target
     as a dashed vertical line."""
+    texts = _value_texts(bars)
     width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
-    height = TOP + BOTTOM + ROW_HEIGHT * max(1, len(bars))
     plot_bottom = TOP + ROW_HEIGHT * max(1, len(bars))
-
-    def x(share: float) -> float:
-        return LABEL_WIDTH + PLOT_WIDTH * max(0.0, min(1.0, share))
-
+    height = plot_bottom + BOTTOM
+    ident = escape(chart_id)
     out = [
-        Markup(
-            '<svg class="chart" id="{id}" role="img" aria-labelledby="{id}-title {id}-desc" '
-            'viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="xMinYMin meet" '
-            'xmlns="http://www.w3.org/2000/svg">'
-        ).format(id=chart_id, w=width, h=height),
-        Markup('<title id="{id}-title">{t}</title>').format(id=chart_id, t=title),
-        Markup('<desc id="{id}-desc">{d}</desc>').format(id=chart_id, d=describe(bars, target)),
+        f'<svg class="chart" id="{ident}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" viewBox="0 0 {width} {height}" '
+        'width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{ident}-title">{escape(title)}</title>'
+        f'<desc id="{ident}-desc">{escape(describe(bars, target, texts))}</desc>'
     ]
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        x = _x(tick)
         out.append(
-            Markup(
-                '<line class="grid" x1="{x}" x2="{x}" y1="{top}" y2="{bottom}"/>'
-                '<text class="tick" x="{x}" y="{label_y}" text-anchor="middle">{label}</text>'
-            ).format(
-                x=x(tick),
-                top=TOP,
-                bottom=plot_bottom,
-                label_y=plot_bottom + 18,
-                label=format_percent(tick),
-            )
+            f'<line class="grid" x1="{x}" x2="{x}" y1="{TOP}" y2="{plot_bottom}"/>'
+            f'<text class="tick" x="{x}" y="{plot_bottom + 18}" text-anchor="middle">'
+            f"{escape(format_percent(tick))}</text>"
         )
-    for i, bar in enumerate(bars):
+    for i, (bar, text) in enumerate(zip(bars, texts, strict=True)):
         y = TOP + ROW_HEIGHT * i + (ROW_HEIGHT - BAR_HEIGHT) / 2
         text_y = y + BAR_HEIGHT - 4
         out.append(
-            Markup('<text class="label" x="{x}" y="{y}" text-anchor="end">{short}</text>').format(
-                x=LABEL_WIDTH - 8, y=text_y, short=_short(bar.label)
-            )
+            f'<text class="label" x="{LABEL_WIDTH - 8}" y="{text_y}" text-anchor="end">'
+            f"{escape(_short(bar.label))}</text>"
         )
         if bar.share.value is None:
             out.append(
-                Markup(
-                    '<rect class="gap" x="{x}" y="{y}" width="{w}" height="{h}"/>'
-                    '<text class="gap-label" x="{tx}" y="{ty}">{text}</text>'
-                ).format(
-                    x=LABEL_WIDTH,
-                    y=y,
-                    w=PLOT_WIDTH,
-                    h=BAR_HEIGHT,
-                    tx=LABEL_WIDTH + 8,
-                    ty=text_y,
-                    text=_hidden_text(bar.share),
-                )
+                f'<rect class="gap" x="{LABEL_WIDTH}" y="{y}" width="{PLOT_WIDTH}" '
+                f'height="{BAR_HEIGHT}"/><text class="gap-label" x="{LABEL_WIDTH + 8}" '
+                f'y="{text_y}">{escape(text)}</text>'
             )
             continue
-        end = x(bar.share.value)
         out.append(
-            Markup(
-                '<rect class="bar" x="{x}" y="{y}" width="{w}" height="{h}"/>'
-                '<text class="value" x="{tx}" y="{ty}">{text}</text>'
-            ).format(
-                x=LABEL_WIDTH,
-                y=y,
-                w=max(0.0, end - LABEL_WIDTH),
-                h=BAR_HEIGHT,
-                tx=LABEL_WIDTH + PLOT_WIDTH + 8,
-                ty=text_y,
-                text=format_percent(bar.share.value),
-            )
+            f'<rect class="bar" x="{LABEL_WIDTH}" y="{y}" '
+            f'width="{_x(bar.share.value) - LABEL_WIDTH}" height="{BAR_HEIGHT}"/>'
+            f'<text class="value" x="{LABEL_WIDTH + PLOT_WIDTH + 8}" y="{text_y}">'
+            f"{escape(text)}</text>"
         )
     if target is not None:
+        x = _x(target)
+        label = gettext("Target %(share)s", share=format_percent(target))
         out.append(
-            Markup(
-                '<line class="target" x1="{x}" x2="{x}" y1="{top}" y2="{bottom}"/>'
-                '<text class="target-label" x="{x}" y="{label_y}" text-anchor="middle">{text}</text>'
-            ).format(
-                x=x(target),
-                top=TOP - 6,
-                bottom=plot_bottom,
-                label_y=TOP - 12,
-                text=gettext("Target %(share)s", share=format_percent(target)),
-            )
+            f'<line class="target" x1="{x}" x2="{x}" y1="{TOP - 6}" y2="{plot_bottom}"/>'
+            f'<text class="target-label" x="{x}" y="{TOP - 12}" text-anchor="middle">'
+            f"{escape(label)}</text>"
         )
-    out.append(Markup("</svg>"))
-    return Markup("").join(out)
+    out.append("</svg>")
+    # Every text above went through escape(); the rest is the tool's own markup.
+    return Markup("".join(out))  # noqa: S704

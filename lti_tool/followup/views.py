@@ -22,7 +22,8 @@ from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
 from lti_tool.launch_session import launch_identity
 from lti_tool.leadership.access import current_reach, refuse_unless, require_leader
 from lti_tool.leadership.services import manages
-from lti_tool.privacy import policy_for
+from lti_tool.privacy import Cell, policy_for
+from lti_tool.privacy.views import CellFormat, render_cell
 from lti_tool.tenancy.models import Organization, Unit
 
 bp = Blueprint("followup", __name__, url_prefix="/follow-up")
@@ -63,6 +64,17 @@ def unit_chart(rows: Sequence[UnitRow], chart_id: str, title: str, target: float
 @bp.app_template_global("followup_competence_title")
 def _competence_title(competence: Competence) -> str:
     return competence_title(competence)
+
+
+@bp.app_template_filter("followup_cell")
+def followup_cell(cell: Cell[int] | Cell[float], kind: CellFormat = "number") -> Markup:
+    """``privacy_cell`` remembered for the request: a page of hundreds of cells repeats the
+    same few hidden ones and values, and each is formatted for the page's language once."""
+    cache: dict[tuple[object, str], Markup] = g.setdefault("followup_cells", {})
+    key = (cell, kind)
+    if key not in cache:
+        cache[key] = render_cell(cell, kind)
+    return cache[key]
 
 
 @bp.app_template_global("followup_offered")

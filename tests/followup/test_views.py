@@ -7,6 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lti_tool.db import get_database
+from lti_tool.followup.views import followup_cell
+from lti_tool.privacy import SuppressionPolicy
+from lti_tool.privacy.views import render_cell
 from lti_tool.tenancy.models import Unit
 from lti_tool.tenancy.services import add_organization
 from tests.followup.conftest import World, seed_two_units
@@ -150,3 +153,21 @@ def test_follow_up_index_lists_the_rektors_unit(
     token = launches.launch("rektor", roles=ADMINISTRATOR)
     _, html = _get(client, "/follow-up/", token, lang="en")
     assert f"/follow-up/units/{ids['a']}?" in html and f"/follow-up/units/{ids['b']}?" not in html
+
+
+def test_follow_up_cells_render_as_the_privacy_filter_does(app: Flask) -> None:
+    policy = SuppressionPolicy(5)
+    with app.test_request_context("/?lang=sv"):
+        cells = [policy.count(3), policy.count(12), policy.share(6, 12)]
+        kinds = ["number", "number", "percent"]
+        assert [followup_cell(c, k) for c, k in zip(cells, kinds, strict=True)] == [
+            render_cell(c, k) for c, k in zip(cells, kinds, strict=True)
+        ]
+
+
+def test_unit_view_speaks_swedish(
+    client: FlaskClient, launches: Launches, ids: dict[str, int]
+) -> None:
+    token = launches.launch("rektor", roles=ADMINISTRATOR)
+    _, html = _get(client, f"/follow-up/units/{ids['a']}", token, lang="sv")
+    assert "Uppföljning: Skola A" in html and "Skolenhetens mål" in html
