@@ -111,3 +111,16 @@ def test_filtering_on_the_small_unit_shows_none_of_its_numbers(
     (block,) = page.blocks
     (row,) = block.round_rows
     assert all(getattr(row, n).suppressed for n in ("answered", "at_or_above", "below", "share"))
+
+
+def test_round_filter_chooses_that_rounds_table_instead_of_the_latest(
+    small_unit_world: tuple[World, dict[str, int]],
+) -> None:
+    world, ids = small_unit_world
+    survey_round = world.session.get_one(SurveyRound, ids["round"])
+    later = world.round(survey_round.survey, 2, date(2026, 9, 1))
+    world.session.commit()
+    chosen = _page(world, OrganisationFilters(round_id=ids["round"])).blocks[0].round_table
+    latest = _page(world, OrganisationFilters()).blocks[0].round_table
+    assert chosen is not None and latest is not None
+    assert (chosen.round.id, latest.round.id) == (ids["round"], later.id)

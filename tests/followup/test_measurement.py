@@ -132,3 +132,13 @@ def test_an_organisation_goal_read_in_a_unit_shows_the_units_row(world: World) -
     goal = world.goal("Digitala resurser", competence)
     measured = goal_measurement(world.session, goal, POLICY, unit_id=b.id)
     assert measured.rounds[0].share.value == 0.5
+
+
+def test_answers_without_a_unit_count_for_the_organisation_only(world: World) -> None:
+    competence, a, _, _, first, _, _ = _two_units(world)
+    world.answers(first, world.staff(world.unit("Skola D"), 6), None, competence, [4] * 6)
+    organisation = world.goal("Digitala resurser", competence)
+    unit_goal = world.goal("Skola A:s mål", competence, unit=a)
+    (table,) = goal_round_tables(world.session, organisation, POLICY)
+    assert [row.unit_id for row in table.rows][-1] is None
+    assert goal_measurement(world.session, unit_goal, POLICY).rounds[0].answered.value == 12
