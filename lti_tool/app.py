@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.goals.views import bp as goals_bp
+    from lti_tool.followup.views import bp as followup_bp
     from lti_tool.health import bp as health_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.journeys.web import register_journey_blueprints
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(framework_iris_bp)
     register_journey_blueprints(app)
+    app.register_blueprint(followup_bp)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
 
