@@ -35,6 +35,7 @@ ADL_ACTIVITY = "http://adlnet.gov/expapi/activities/"
 TINCAN_VERB = "http://id.tincanapi.com/verb/"
 ACTIVITY_STREAMS = "http://activitystrea.ms/schema/1.0/"
 CMI5_RESULT = "https://w3id.org/xapi/cmi5/result/extensions/"
+TINCAN_ACTIVITY = "http://id.tincanapi.com/activitytype/"
 
 _STRING = {"type": "string"}
 _NAMED = {"type": ["string", "null"], "maxLength": 300}
@@ -126,6 +127,13 @@ VERBS: tuple[Concept, ...] = (
           "The person is a member of the course in the learning platform (its roster)."),
     _verb("left", ACTIVITY_STREAMS + "leave", "left", "lämnade",
           "The person is no longer a member of the course in the learning platform."),
+    _verb("responded", ADL_VERB + "responded", "responded", "svarade på",
+          "The person submitted (or changed) their response to a round of a needs-mapping "
+          "survey (behovskartläggning)."),
+    _verb("followed", f"{NAMESPACE}/verbs/followed-recommendation", "followed a recommendation "
+          "to", "följde en rekommendation till",
+          "The person opened a journey recommended to them for their largest competence gaps "
+          "(the personal path after a needs-mapping survey)."),
 )  # fmt: skip
 
 ACTIVITY_TYPES: tuple[Concept, ...] = (
@@ -146,6 +154,14 @@ ACTIVITY_TYPES: tuple[Concept, ...] = (
           "the organisation has set it."),
     _type("organization", f"{NAMESPACE}/activity-types/organization", "organisation",
           "huvudman", "The organisation (huvudman) responsible for the staff's development."),
+    _type("survey", TINCAN_ACTIVITY + "survey", "survey", "enkät",
+          "A needs-mapping survey: a self-assessment against a competency framework."),
+    _type("survey-round", f"{NAMESPACE}/activity-types/survey-round", "survey round",
+          "enkätomgång", "One round (period of answering) of a needs-mapping survey; later "
+          "rounds of the same survey measure change."),
+    _type("competency", f"{NAMESPACE}/activity-types/competency", "competency", "kompetens",
+          "A competence of a competency framework, identified by its own IRI (for example a "
+          "CASE item or a DigCompEdu competence)."),
 )  # fmt: skip
 
 _ORG_SCHEMA = {
@@ -220,6 +236,35 @@ _STEPS_SCHEMA = {
     },
 }
 _COUNT = {"type": "integer", "minimum": 0}
+_SURVEY_SCHEMA = {
+    "type": "object",
+    "required": ["key", "round", "scope", "framework"],
+    "properties": {
+        "key": _STRING,
+        "round": {"type": "integer", "minimum": 1},
+        "scope": {"enum": ["organization", "unit"]},
+        "framework": {"type": "string", "format": "iri"},
+        "changed": {"type": "boolean"},
+    },
+}
+_LEVEL_SCHEMA = {
+    "type": "object",
+    "required": ["level", "top"],
+    "properties": {
+        "level": {"type": "integer", "minimum": 0},
+        "top": {"type": "integer", "minimum": 1},
+        "code": {"type": ["string", "null"]},
+    },
+}
+_RECOMMENDATION_SCHEMA = {
+    "type": "object",
+    "required": ["rank", "gap"],
+    "properties": {
+        "rank": {"type": "integer", "minimum": 1},
+        "gap": {"type": "integer", "minimum": 1},
+        "competences": {"type": "array", "items": {"type": "string", "format": "iri"}},
+    },
+}
 
 EXTENSIONS: tuple[Concept, ...] = (
     _ext("organization", "ContextExtension", f"{NAMESPACE}/extensions/organization",
@@ -274,6 +319,20 @@ EXTENSIONS: tuple[Concept, ...] = (
          "school unit code", "skolenhetskod",
          "The Swedish skolenhetskod (8 digits) of a school unit activity.",
          {"type": "string", "pattern": "^[0-9]{8}$"}),
+    _ext("survey", "ContextExtension", f"{NAMESPACE}/extensions/survey", "survey", "enkät",
+         "The needs-mapping survey and round: the survey's key, the round's number, its scope "
+         "(organization or unit), the framework's IRI, and whether the response was changed.",
+         _SURVEY_SCHEMA),
+    _ext("competence-level", "ResultExtension", f"{NAMESPACE}/extensions/competence-level",
+         "competence level", "kompetensnivå",
+         "A self-assessed level in a competence: 0 (not yet at the first level) or the 1-based "
+         "position of the framework's level, the framework's top level, and the level's code.",
+         _LEVEL_SCHEMA),
+    _ext("recommendation", "ContextExtension", f"{NAMESPACE}/extensions/recommendation",
+         "recommendation", "rekommendation",
+         "Why a journey was recommended: its rank in the personal path, the largest gap "
+         "(target level minus own level) it serves, and the IRIs of the competences it serves.",
+         _RECOMMENDATION_SCHEMA),
 )  # fmt: skip
 
 
