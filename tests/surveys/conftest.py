@@ -15,12 +15,16 @@ from sqlalchemy.orm import Session
 from lti_tool.db import get_database
 from lti_tool.frameworks import services as frameworks
 from lti_tool.frameworks.models import Competence, Framework
+from lti_tool.journeys.authoring import create_journey, publish
+from lti_tool.journeys.content import JourneyDocument
+from lti_tool.journeys.models import Journey
 from lti_tool.leadership.services import Reach
 from lti_tool.lti.models import Deployment, Registration
 from lti_tool.surveys import services
 from lti_tool.surveys.models import Survey, SurveyRound
 from lti_tool.tenancy.models import Context, Membership, Organization, Person, Unit
 from tests.frameworks.conftest import FRAMEWORK_IRI, framework_document
+from tests.journeys.conftest import sample_document
 
 TODAY = date(2027, 3, 10)
 LEAF_11 = FRAMEWORK_IRI + "/1.1"
@@ -145,3 +149,32 @@ def world(session: Session, registration: Registration) -> World:
         world.contexts[name] = context
     session.commit()
     return world
+
+
+def publish_serving(world: World, slug: str, *iris: str) -> Journey:
+    """A published journey of org-a with one goal per competence IRI (none: no competence)."""
+    body = sample_document(slug).model_dump()
+    body["title"] = f"Resa {slug}"
+    body["goals"] = [
+        {"key": f"goal-{i}", "title": f"Mål {i}", "competency": iri} for i, iri in enumerate(iris)
+    ] or [{"key": "goal-0", "title": "Mål"}]
+    for section in body["sections"]:
+        for step in section["steps"]:
+            step["goals"] = []
+    journey = create_journey(world.session, world.org.id, JourneyDocument.model_validate(body))
+    publish(world.session, journey)
+    return journey
+
+
+def answer(
+    world: World, survey_round: SurveyRound, person: Person, levels: dict[str, int]
+) -> None:
+    services.submit_response(
+        world.session,
+        survey_round,
+        world.org.id,
+        person.id,
+        world.answers(survey_round.survey, levels),
+        today=survey_round.opens_on,
+    )
+    world.session.commit()
