@@ -166,9 +166,7 @@ def publish_serving(world: World, slug: str, *iris: str) -> Journey:
     return journey
 
 
-def answer(
-    world: World, survey_round: SurveyRound, person: Person, levels: dict[str, int]
-) -> None:
+def answer(world: World, survey_round: SurveyRound, person: Person, levels: dict[str, int]) -> None:
     services.submit_response(
         world.session,
         survey_round,

@@ -63,15 +63,15 @@ def test_answered_records_one_rating_per_competence_on_its_iri(app: Flask, world
     assert len(parents) == 1 and parents.pop().endswith(survey_round.key)
 
 
-def test_answered_statements_of_one_response_share_a_registration(
-    app: Flask, world: World
-) -> None:
+def test_answered_statements_of_one_response_share_a_registration(app: Flask, world: World) -> None:
     survey_round = world.round(world.survey())
     _answer(app, world, survey_round)
     statements = _answer(app, world, survey_round)
     assert len({s["context"]["registration"] for s in statements}) == 1
     changed = [
-        s["context"]["extensions"]["https://w3id.org/xapi/lti-journeys/extensions/survey"]["changed"]
+        s["context"]["extensions"]["https://w3id.org/xapi/lti-journeys/extensions/survey"][
+            "changed"
+        ]
         for s in statements
         if s["verb"]["id"] == RESPONDED
     ]
