@@ -49,6 +49,10 @@ PROTECTED_ROUTES = [
     ("authoring.publish", J + "/publish"),
     ("authoring.save_step", J + "/steps/step-read"),
     ("picker.send", "/lti/deep-linking"),
+    ("surveys.submit_answers", "/surveys/rounds/round-key"),
+    ("surveys.follow_recommendation", "/surveys/recommendations/digital-kompetens/follow"),
+    ("surveys.create_survey", "/surveys/manage"),
+    ("surveys.open_round", "/surveys/manage/survey-key/rounds"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]
