@@ -287,5 +287,5 @@ def test_landing_page_links_to_surveys_and_profile(
     _open_now(world, world.survey())
     token = _launch(launcher, "anna")
     page = client.get(f"/home?lt={token}&lang=en").get_data(as_text=True)
-    assert "1 survey is open for you to answer." in page
+    assert "Surveys open for you to answer: 1." in page
     assert "/surveys/profile" in page
