@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 
-def _open_survey(server: ToolServer) -> None:
+def _open_survey(server: ToolServer) -> str:
     """An organisation-wide survey of demo-sodervik, open today (written into the server's DB)."""
     engine = create_engine(f"sqlite:///{server.log_path.parent / 'demo.sqlite3'}")
     try:
@@ -62,6 +62,7 @@ def _open_survey(server: ToolServer) -> None:
                 )
             )
             session.commit()
+            return survey.key
     finally:
         engine.dispose()
 
@@ -100,3 +101,24 @@ def test_staff_answers_a_survey_and_reads_the_profile_in_both_languages(
     rows = browser.find_elements(By.CSS_SELECTOR, "table tbody tr")
     assert len(rows) == 3
     browser.save_screenshot(str(artifacts_dir / "survey-profile.png"))
+
+
+def test_leader_creates_a_survey_and_reads_the_responses_per_unit(
+    browser: Any, tool_server: ToolServer, artifacts_dir: Path, axe_source: str
+) -> None:
+    key = _open_survey(tool_server)
+    open_in_course(browser, tool_server, "sodervik-ledarskap", "admin", "h2#needs-mapping")
+    follow(browser, tool_server, "a[href*='/surveys/manage?']", "h1#list-title")
+    check_accessibility(browser, axe_source, "survey list")
+    follow(browser, tool_server, "a[href*='/surveys/manage/new']", "h1#new-title")
+    check_accessibility(browser, axe_source, "new survey form")
+    browser.find_element(By.ID, "title").send_keys("Vårens kartläggning")
+    submit(browser, tool_server, "form", "h1#survey-title")
+    check_accessibility(browser, axe_source, "survey with its round form")
+    follow(browser, tool_server, "a[href*='/surveys/manage?']", "h1#list-title")
+    follow(browser, tool_server, f"table a[href*='/surveys/manage/{key}?']", "h1#survey-title")
+    follow(browser, tool_server, "a[href*='/rounds/']", "h1#round-title")
+    check_accessibility(browser, axe_source, "responses per unit")
+    _in_english(browser, tool_server, "h1#round-title")
+    check_accessibility(browser, axe_source, "responses per unit (en)")
+    browser.save_screenshot(str(artifacts_dir / "survey-responses.png"))
