@@ -65,4 +65,4 @@ def test_export_results_holds_no_person(runner: FlaskCliRunner, world: World) ->
 def test_export_results_of_an_unknown_round_says_so(runner: FlaskCliRunner, world: World) -> None:
     result = runner.invoke(args=["surveys", "export-results", "--org", "org-a", "--round", "nej"])
     assert result.exit_code != 0
-    assert "does not exist" in result.output
+    assert "Den enkätomgången finns inte." in result.output  # the default language, sv
