@@ -366,7 +366,10 @@ def submit_response(
             organization_id=organization_id, round_id=survey_round.id, person_id=person_id
         )
         session.add(response)
-    response.unit_id = response_unit(session, organization_id, person_id, context_unit_id)
+    # A unit's survey is answered as staff of that unit, whichever course the launch came from.
+    response.unit_id = survey.unit_id or response_unit(
+        session, organization_id, person_id, context_unit_id
+    )
     response.updated_at = datetime.now(UTC)
     existing = {a.competence_id: a for a in response.answers}
     for competence in items:

@@ -215,6 +215,13 @@ def test_response_unit_is_the_first_unit_when_the_launch_names_another(world: Wo
     assert submitted.response.unit_id == world.units["A"].id
 
 
+def test_response_to_a_unit_survey_belongs_to_that_unit(world: World) -> None:
+    survey_round = world.round(world.survey("A"))
+    both = world.person("båda", "A", "B")
+    submitted = _submit(world, survey_round, both.id, context_unit_id=world.units["B"].id)
+    assert submitted.response.unit_id == world.units["A"].id
+
+
 def test_leader_surveys_of_a_rektor_leave_out_other_units(world: World) -> None:
     mine, theirs, everyone = world.survey("A"), world.survey("B"), world.survey()
     listed = {s.id for s in services.leader_surveys(world.session, world.rektor("A"))}
