@@ -14,6 +14,8 @@ from lti_tool.surveys.events import SurveyEvents
 from lti_tool.surveys.models import SurveyRound
 from tests.surveys.conftest import LEAF_2, LEAF_11, LEAF_12, World
 from xapi.lrs.models import Statement
+from xapi.profile_templates import template_iri
+from xapi.profile_validation import validator
 
 RESPONDED = "http://adlnet.gov/expapi/verbs/responded"
 RATED = "http://id.tincanapi.com/verb/rated"
@@ -76,3 +78,14 @@ def test_answered_statements_of_one_response_share_a_registration(app: Flask, wo
         if s["verb"]["id"] == RESPONDED
     ]
     assert changed == [False, True]
+
+
+def test_answered_statements_follow_their_templates(app: Flask, world: World) -> None:
+    statements = _answer(app, world, world.round(world.survey()))
+    checker = validator()
+    verdicts = [checker.check(s) for s in statements]
+    assert all(v.ok for v in verdicts), [v.problems for v in verdicts]
+    assert sorted({v.template or "" for v in verdicts}) == [
+        template_iri("competence-rated"),
+        template_iri("survey-responded"),
+    ]
