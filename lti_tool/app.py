@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lti_tool.home.views import bp as home_bp
     from lti_tool.journeys.web import register_journey_blueprints
     from lti_tool.lti.views import bp as lti_bp
+    from lti_tool.surveys.views import bp as surveys_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(lti_bp)
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(framework_iris_bp)
     register_journey_blueprints(app)
     app.register_blueprint(followup_bp)
+    app.register_blueprint(surveys_bp)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
 

@@ -53,6 +53,10 @@ PROTECTED_ROUTES = [
     ("goals.update_goal", "/goals/1"),
     ("goals.delete_goal", "/goals/1/delete"),
     ("goals.assign_journey", "/goals/1/assignments"),
+    ("surveys.submit_answers", "/surveys/rounds/round-key"),
+    ("surveys.follow_recommendation", "/surveys/recommendations/digital-kompetens/follow"),
+    ("surveys.create_survey", "/surveys/manage"),
+    ("surveys.open_round", "/surveys/manage/survey-key/rounds"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]

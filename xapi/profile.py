@@ -35,6 +35,7 @@ ADL_ACTIVITY = "http://adlnet.gov/expapi/activities/"
 TINCAN_VERB = "http://id.tincanapi.com/verb/"
 ACTIVITY_STREAMS = "http://activitystrea.ms/schema/1.0/"
 CMI5_RESULT = "https://w3id.org/xapi/cmi5/result/extensions/"
+TINCAN_ACTIVITY = "http://id.tincanapi.com/activitytype/"
 
 _STRING = {"type": "string"}
 _NAMED = {"type": ["string", "null"], "maxLength": 300}
@@ -132,6 +133,13 @@ VERBS: tuple[Concept, ...] = (
           "A leader changed a goal of the organisation or of a school unit (goal changed)."),
     _verb("deleted", ACTIVITY_STREAMS + "delete", "deleted", "tog bort",
           "A leader removed a goal of the organisation or of a school unit, with its sub-goals."),
+    _verb("responded", ADL_VERB + "responded", "responded", "svarade på",
+          "The person submitted (or changed) their response to a round of a needs-mapping "
+          "survey (behovskartläggning)."),
+    _verb("followed", f"{NAMESPACE}/verbs/followed-recommendation", "followed a recommendation "
+          "to", "följde en rekommendation till",
+          "The person opened a journey recommended to them for their largest competence gaps "
+          "(the personal path after a needs-mapping survey)."),
 )  # fmt: skip
 
 ACTIVITY_TYPES: tuple[Concept, ...] = (
@@ -159,6 +167,11 @@ ACTIVITY_TYPES: tuple[Concept, ...] = (
     _type("competence", f"{NAMESPACE}/activity-types/competence", "competence", "kompetens",
           "A competence of a competency framework (for example DigCompEdu), identified by its "
           "own IRI."),
+    _type("survey", TINCAN_ACTIVITY + "survey", "survey", "enkät",
+          "A needs-mapping survey: a self-assessment against a competency framework."),
+    _type("survey-round", f"{NAMESPACE}/activity-types/survey-round", "survey round",
+          "enkätomgång", "One round (period of answering) of a needs-mapping survey; later "
+          "rounds of the same survey measure change."),
 )  # fmt: skip
 
 _ORG_SCHEMA = {
@@ -257,6 +270,35 @@ _STEPS_SCHEMA = {
     },
 }
 _COUNT = {"type": "integer", "minimum": 0}
+_SURVEY_SCHEMA = {
+    "type": "object",
+    "required": ["key", "round", "scope", "framework"],
+    "properties": {
+        "key": _STRING,
+        "round": {"type": "integer", "minimum": 1},
+        "scope": {"enum": ["organization", "unit"]},
+        "framework": {"type": "string", "format": "iri"},
+        "changed": {"type": "boolean"},
+    },
+}
+_LEVEL_SCHEMA = {
+    "type": "object",
+    "required": ["level", "top"],
+    "properties": {
+        "level": {"type": "integer", "minimum": 0},
+        "top": {"type": "integer", "minimum": 1},
+        "code": {"type": ["string", "null"]},
+    },
+}
+_RECOMMENDATION_SCHEMA = {
+    "type": "object",
+    "required": ["rank", "gap"],
+    "properties": {
+        "rank": {"type": "integer", "minimum": 1},
+        "gap": {"type": "integer", "minimum": 1},
+        "competences": {"type": "array", "items": {"type": "string", "format": "iri"}},
+    },
+}
 
 EXTENSIONS: tuple[Concept, ...] = (
     _ext("organization", "ContextExtension", f"{NAMESPACE}/extensions/organization",
@@ -317,6 +359,20 @@ EXTENSIONS: tuple[Concept, ...] = (
          "school unit code", "skolenhetskod",
          "The Swedish skolenhetskod (8 digits) of a school unit activity.",
          {"type": "string", "pattern": "^[0-9]{8}$"}),
+    _ext("survey", "ContextExtension", f"{NAMESPACE}/extensions/survey", "survey", "enkät",
+         "The needs-mapping survey and round: the survey's key, the round's number, its scope "
+         "(organization or unit), the framework's IRI, and whether the response was changed.",
+         _SURVEY_SCHEMA),
+    _ext("competence-level", "ResultExtension", f"{NAMESPACE}/extensions/competence-level",
+         "competence level", "kompetensnivå",
+         "A self-assessed level in a competence: 0 (not yet at the first level) or the 1-based "
+         "position of the framework's level, the framework's top level, and the level's code.",
+         _LEVEL_SCHEMA),
+    _ext("recommendation", "ContextExtension", f"{NAMESPACE}/extensions/recommendation",
+         "recommendation", "rekommendation",
+         "Why a journey was recommended: its rank in the personal path, the largest gap "
+         "(target level minus own level) it serves, and the IRIs of the competences it serves.",
+         _RECOMMENDATION_SCHEMA),
 )  # fmt: skip
 
 

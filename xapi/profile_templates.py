@@ -154,6 +154,31 @@ TEMPLATES: tuple[Template, ...] = (
              "The person is in the course's roster in the learning platform."),
     Template("course-left", "left", "lms-context", "roster", "Left the course",
              "The person is no longer in the course's roster."),
+    Template("survey-responded", "responded", "survey-round", "survey", "Survey answered",
+             "A person submitted or changed their response to a round of a needs-mapping survey; "
+             "the score is their mean level over the round's competences, each of which is in "
+             "contextActivities.other.",
+             (_r("$.result.score.scaled", "included"),
+              _r("$.result.score.raw", "included"),
+              _r("$.result.score.min", "included", all=[0]),
+              _r("$.result.score.max", "included"),
+              _r("$.context.contextActivities.other[*].definition.type", "included",
+                 all=["{type:competency}"])),
+             parent=("survey",)),
+    Template("competence-rated", "rated", "competence", "survey", "Competence self-assessed",
+             "One competence of a survey response: the person's self-assessed level (0 = not "
+             "yet, 1..top = the framework's levels).",
+             (_r("$.result.score.raw", "included"),
+              _r("$.result.score.min", "included", all=[0]),
+              _r("$.result.score.max", "included"),
+              _r(_ext("result", "competence-level"), "included")),
+             grouping=("survey",), parent=("survey-round",)),
+    Template("recommendation-followed", "followed", "journey", "recommendation",
+             "Recommendation followed",
+             "A person opened a journey of their personal path, recommended for the competences "
+             "in contextActivities.other.",
+             (_r("$.context.contextActivities.other[*].definition.type", "included",
+                 all=["{type:competency}"]),)),
 )  # fmt: skip
 
 # Rules every statement of a family carries.
@@ -189,6 +214,15 @@ _FAMILY_RULES: dict[str, tuple[dict[str, Any], ...]] = {
             "included",
             any=["{type:organization}"],
         ),
+        _r("$.context.registration", "excluded"),
+    ),
+    "survey": (
+        _r("$.context.registration", "included"),
+        _r(_ext("context", "survey"), "included"),
+    ),
+    "recommendation": (
+        _r(_ext("context", "recommendation"), "included"),
+        _r(_ext("context", "journey"), "included"),
         _r("$.context.registration", "excluded"),
     ),
     "assignment": (

@@ -16,6 +16,7 @@ from lti_tool.cli.lrs import lrs_group
 from lti_tool.cli.lti import lti_group
 from lti_tool.cli.platform_origins import origins_group
 from lti_tool.cli.platforms import deployment_group, platform_group
+from lti_tool.cli.surveys import surveys_group
 from lti_tool.cli.tenancy import org_group, unit_group
 from lti_tool.cli.xapi import xapi_group
 
@@ -37,6 +38,7 @@ COMMAND_GROUPS = (
     journeys_group,
     frameworks_group,
     goals_group,
+    surveys_group,
     demo_group,
 )
 
