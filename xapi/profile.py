@@ -126,6 +126,12 @@ VERBS: tuple[Concept, ...] = (
           "The person is a member of the course in the learning platform (its roster)."),
     _verb("left", ACTIVITY_STREAMS + "leave", "left", "lämnade",
           "The person is no longer a member of the course in the learning platform."),
+    _verb("agreed", ACTIVITY_STREAMS + "agree", "agreed", "kom överens om",
+          "The employee and the manager have both agreed to a version of an individual "
+          "development plan (the actor is the employee; context extension plan)."),
+    _verb("set", f"{NAMESPACE}/verbs/set", "set", "satte upp",
+          "An individual goal of a development plan was added or changed (context extension "
+          "plan-goal); the actor is who made the change, the employee or the manager."),
 )  # fmt: skip
 
 ACTIVITY_TYPES: tuple[Concept, ...] = (
@@ -146,6 +152,19 @@ ACTIVITY_TYPES: tuple[Concept, ...] = (
           "the organisation has set it."),
     _type("organization", f"{NAMESPACE}/activity-types/organization", "organisation",
           "huvudman", "The organisation (huvudman) responsible for the staff's development."),
+    _type("development-plan", f"{NAMESPACE}/activity-types/development-plan",
+          "individual development plan", "individuell utvecklingsplan",
+          "An employee's development plan, agreed with their manager (often in the yearly "
+          "development talk, medarbetarsamtal)."),
+    _type("individual-goal", f"{NAMESPACE}/activity-types/individual-goal", "individual goal",
+          "individuellt mål", "A goal of an individual development plan; it keeps its IRI "
+          "across the plan's versions."),
+    _type("competence-goal", f"{NAMESPACE}/activity-types/competence-goal",
+          "organisation or unit goal", "mål för huvudman eller skolenhet",
+          "A competence goal of the organisation or of a school unit, which individual goals "
+          "serve."),
+    _type("competence", f"{NAMESPACE}/activity-types/competence", "competence", "kompetens",
+          "A competence of a competency framework (kompetensram), by its framework IRI."),
 )  # fmt: skip
 
 _ORG_SCHEMA = {
@@ -220,6 +239,29 @@ _STEPS_SCHEMA = {
     },
 }
 _COUNT = {"type": "integer", "minimum": 0}
+_DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
+_PLAN_SCHEMA = {
+    "type": "object",
+    "required": ["key", "version"],
+    "properties": {
+        "key": _STRING,
+        "version": {"type": "integer", "minimum": 1},
+        "deadline": _DATE_OR_NULL,
+        "goals": _COUNT,
+        "journeys": _COUNT,
+        "employee_agreed": {"type": "string", "format": "date-time"},
+        "manager_agreed": {"type": "string", "format": "date-time"},
+    },
+}
+_PLAN_GOAL_SCHEMA = {
+    "type": "object",
+    "required": ["change"],
+    "properties": {
+        "change": {"enum": ["added", "changed"]},
+        "target_level": {"type": ["integer", "null"], "minimum": 1},
+        "due": _DATE_OR_NULL,
+    },
+}
 
 EXTENSIONS: tuple[Concept, ...] = (
     _ext("organization", "ContextExtension", f"{NAMESPACE}/extensions/organization",
@@ -274,6 +316,14 @@ EXTENSIONS: tuple[Concept, ...] = (
          "school unit code", "skolenhetskod",
          "The Swedish skolenhetskod (8 digits) of a school unit activity.",
          {"type": "string", "pattern": "^[0-9]{8}$"}),
+    _ext("plan", "ContextExtension", f"{NAMESPACE}/extensions/plan", "development plan",
+         "utvecklingsplan", "The individual development plan and its version: key, version "
+         "number and deadline; on agreed also its numbers of goals and journeys and when each "
+         "party agreed.", _PLAN_SCHEMA),
+    _ext("plan-goal", "ContextExtension", f"{NAMESPACE}/extensions/plan-goal",
+         "individual goal", "individuellt mål",
+         "How an individual goal was set: added or changed, its target level (1-based position "
+         "in the framework's levels) and due date.", _PLAN_GOAL_SCHEMA),
 )  # fmt: skip
 
 
