@@ -82,6 +82,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(framework_iris_bp)
     register_journey_blueprints(app)
+    from lti_tool.plans.views import register_plans
+
+    register_plans(app)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
 

@@ -13,6 +13,7 @@ from lti_tool.cli.keys import keys_group
 from lti_tool.cli.leadership import org_leader_group, org_people, unit_leader_group
 from lti_tool.cli.lrs import lrs_group
 from lti_tool.cli.lti import lti_group
+from lti_tool.cli.plans import plans_group
 from lti_tool.cli.platform_origins import origins_group
 from lti_tool.cli.platforms import deployment_group, platform_group
 from lti_tool.cli.tenancy import org_group, unit_group
@@ -36,6 +37,7 @@ COMMAND_GROUPS = (
     journeys_group,
     frameworks_group,
     demo_group,
+    plans_group,
 )
 
 

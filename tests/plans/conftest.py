@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,9 @@ from lti_tool.journeys.authoring import create_journey, publish
 from lti_tool.lti.models import Registration
 from lti_tool.plans.drafts import Choices, GoalDraft, PlanDraft, choices_for
 from lti_tool.tenancy.models import Context, Membership, Person, Unit
+from tests.conftest import Launcher
 from tests.journeys.conftest import sample_document
+from tests.leadership.conftest import ADMINISTRATOR, Launches
 from xapi.lrs.models import Statement
 
 COMPETENCE_IRI = "https://example.org/frameworks/digcompedu/2.1"
@@ -177,3 +181,52 @@ def session(app: Flask) -> Iterator[Session]:
     """A session of the test's own, to read what the services left (expire before reading)."""
     with get_database(app).session() as opened:
         yield opened
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Session tokens and person ids of launches into the courses of Skola A and Skola B."""
+
+    teacher: str
+    colleague: str
+    rektor_a: str
+    rektor_b: str
+    teacher_id: int
+    colleague_id: int
+
+
+@pytest.fixture
+def staff(app: Flask, launcher: Launcher) -> Staff:
+    launches = Launches(app, launcher)
+    tokens = {
+        "teacher": launches.launch("teacher"),
+        "colleague": launches.launch("colleague"),
+        "rektor_a": launches.launch("rektor-a", roles=ADMINISTRATOR),
+        "rektor_b": launches.launch("rektor-b", unit="Skola B", roles=ADMINISTRATOR),
+    }
+    return Staff(
+        **tokens,
+        teacher_id=launches.person_id("teacher"),
+        colleague_id=launches.person_id("colleague"),
+    )
+
+
+def plan_form(person_id: int, token: str, **fields: str) -> dict[str, str]:
+    return {
+        "lt": token,
+        "person": str(person_id),
+        "title": "Utvecklingsplan 2027",
+        "deadline": "2027-06-30",
+        "notes": "Vi talade om *AI*.",
+        "goal-0-title": "Använda AI i planeringen",
+        **fields,
+    }
+
+
+def create_by_form(client: FlaskClient, staff: Staff, **fields: str) -> str:
+    """The key of a plan the rektor of Skola A made for the teacher through the form."""
+    response = client.post("/plans/new", data=plan_form(staff.teacher_id, staff.rektor_a, **fields))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    match = re.search(r"/plans/([0-9a-f-]{36})", response.headers["Location"])
+    assert match
+    return match.group(1)
