@@ -49,6 +49,10 @@ PROTECTED_ROUTES = [
     ("authoring.publish", J + "/publish"),
     ("authoring.save_step", J + "/steps/step-read"),
     ("picker.send", "/lti/deep-linking"),
+    ("plans.create_plan", "/plans/new"),
+    ("plans.save_plan", "/plans/plan-1/edit"),
+    ("plans.agree_plan", "/plans/plan-1/agree"),
+    ("plans.mark_goal", "/plans/plan-1/goals/goal-1"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]
