@@ -139,6 +139,9 @@ def change_plan(
         version = PlanVersion(number=current.number + 1)
         plan.versions.append(version)
     version.changed_by_id = changed_by_id
+    if changed_by_id != plan.person_id:
+        # Whoever changes the plan for the manager's side is the plan's manager from now on.
+        plan.manager_id = changed_by_id
     _fill(session, version, draft, done)
     session.flush()
     events = _events(session, plan.organization_id, recording)

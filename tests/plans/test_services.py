@@ -285,3 +285,11 @@ def test_plans_of_lists_only_the_named_people(app: Flask, world: World) -> None:
     with get_database(app).session() as session:
         assert services.plans_of(session, world.organization_id, [world.colleague_id]) == []
         assert len(services.plans_of(session, world.organization_id, [world.employee_id])) == 1
+
+
+def test_change_by_another_leader_makes_them_the_plans_manager(
+    app: Flask, world: World, session: Session
+) -> None:
+    key = _create(app, world)
+    _change(app, world, key, world.colleague_id, notes="Ny rektor.")
+    assert _plan(session, world, key).manager_id == world.colleague_id
