@@ -161,10 +161,11 @@ ACTIVITY_TYPES: tuple[Concept, ...] = (
           "across the plan's versions."),
     _type("competence-goal", f"{NAMESPACE}/activity-types/competence-goal",
           "organisation or unit goal", "mål för huvudman eller skolenhet",
-          "A competence goal of the organisation or of a school unit, which individual goals "
-          "serve."),
+          "A goal (or sub-goal) the organisation or a school unit sets for its staff's "
+          "competence: a share of the staff at a level of a competence by a date."),
     _type("competence", f"{NAMESPACE}/activity-types/competence", "competence", "kompetens",
-          "A competence of a competency framework (kompetensram), by its framework IRI."),
+          "A competence of a competency framework (for example DigCompEdu), identified by its "
+          "own IRI."),
 )  # fmt: skip
 
 _ORG_SCHEMA = {

@@ -60,7 +60,7 @@ class PlanEvents:
         """An organisation or unit goal, by its key (stable for the goal's life)."""
         return self.factory.activity(
             "competence-goal",
-            self.factory.activity_iri("competence-goals", goal.key),
+            self.factory.activity_iri("goals", goal.key),
             {"sv": goal.title},
         )
 

@@ -79,9 +79,7 @@ def test_goal_set_carries_the_served_goal_and_the_competence(app: Flask, world: 
         a["definition"]["type"]: a["id"] for a in statement["context"]["contextActivities"]["other"]
     }
     assert others[TYPES + "competence"] == COMPETENCE_IRI
-    assert others[TYPES + "competence-goal"].startswith(
-        f"{TOOL_URL}/xapi/activities/competence-goals/"
-    )
+    assert others[TYPES + "competence-goal"].startswith(f"{TOOL_URL}/xapi/activities/goals/")
     assert statement["context"]["extensions"][EXT + "plan-goal"] == {
         "change": "added",
         "target_level": 3,
