@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_journey_blueprints(app)
     app.register_blueprint(followup_bp)
     app.register_blueprint(surveys_bp)
+    from lti_tool.plans.views import register_plans
+
+    register_plans(app)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
 

@@ -57,6 +57,10 @@ PROTECTED_ROUTES = [
     ("surveys.follow_recommendation", "/surveys/recommendations/digital-kompetens/follow"),
     ("surveys.create_survey", "/surveys/manage"),
     ("surveys.open_round", "/surveys/manage/survey-key/rounds"),
+    ("plans.create_plan", "/plans/new"),
+    ("plans.save_plan", "/plans/plan-1/edit"),
+    ("plans.agree_plan", "/plans/plan-1/agree"),
+    ("plans.mark_goal", "/plans/plan-1/goals/goal-1"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]

@@ -140,6 +140,12 @@ VERBS: tuple[Concept, ...] = (
           "to", "följde en rekommendation till",
           "The person opened a journey recommended to them for their largest competence gaps "
           "(the personal path after a needs-mapping survey)."),
+    _verb("agreed", ACTIVITY_STREAMS + "agree", "agreed", "kom överens om",
+          "The employee and the manager have both agreed to a version of an individual "
+          "development plan (the actor is the employee; context extension plan)."),
+    _verb("set", f"{NAMESPACE}/verbs/set", "set", "satte upp",
+          "An individual goal of a development plan was added or changed (context extension "
+          "plan-goal); the actor is who made the change, the employee or the manager."),
 )  # fmt: skip
 
 ACTIVITY_TYPES: tuple[Concept, ...] = (
@@ -160,6 +166,13 @@ ACTIVITY_TYPES: tuple[Concept, ...] = (
           "the organisation has set it."),
     _type("organization", f"{NAMESPACE}/activity-types/organization", "organisation",
           "huvudman", "The organisation (huvudman) responsible for the staff's development."),
+    _type("development-plan", f"{NAMESPACE}/activity-types/development-plan",
+          "individual development plan", "individuell utvecklingsplan",
+          "An employee's development plan, agreed with their manager (often in the yearly "
+          "development talk, medarbetarsamtal)."),
+    _type("individual-goal", f"{NAMESPACE}/activity-types/individual-goal", "individual goal",
+          "individuellt mål", "A goal of an individual development plan; it keeps its IRI "
+          "across the plan's versions."),
     _type("competence-goal", f"{NAMESPACE}/activity-types/competence-goal",
           "organisation or unit goal", "mål för huvudman eller skolenhet",
           "A goal (or sub-goal) the organisation or a school unit sets for its staff's "
@@ -299,6 +312,29 @@ _RECOMMENDATION_SCHEMA = {
         "competences": {"type": "array", "items": {"type": "string", "format": "iri"}},
     },
 }
+_DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
+_PLAN_SCHEMA = {
+    "type": "object",
+    "required": ["key", "version"],
+    "properties": {
+        "key": _STRING,
+        "version": {"type": "integer", "minimum": 1},
+        "deadline": _DATE_OR_NULL,
+        "goals": _COUNT,
+        "journeys": _COUNT,
+        "employee_agreed": {"type": "string", "format": "date-time"},
+        "manager_agreed": {"type": "string", "format": "date-time"},
+    },
+}
+_PLAN_GOAL_SCHEMA = {
+    "type": "object",
+    "required": ["change"],
+    "properties": {
+        "change": {"enum": ["added", "changed"]},
+        "target_level": {"type": ["integer", "null"], "minimum": 1},
+        "due": _DATE_OR_NULL,
+    },
+}
 
 EXTENSIONS: tuple[Concept, ...] = (
     _ext("organization", "ContextExtension", f"{NAMESPACE}/extensions/organization",
@@ -373,6 +409,14 @@ EXTENSIONS: tuple[Concept, ...] = (
          "Why a journey was recommended: its rank in the personal path, the largest gap "
          "(target level minus own level) it serves, and the IRIs of the competences it serves.",
          _RECOMMENDATION_SCHEMA),
+    _ext("plan", "ContextExtension", f"{NAMESPACE}/extensions/plan", "development plan",
+         "utvecklingsplan", "The individual development plan and its version: key, version "
+         "number and deadline; on agreed also its numbers of goals and journeys and when each "
+         "party agreed.", _PLAN_SCHEMA),
+    _ext("plan-goal", "ContextExtension", f"{NAMESPACE}/extensions/plan-goal",
+         "individual goal", "individuellt mål",
+         "How an individual goal was set: added or changed, its target level (1-based position "
+         "in the framework's levels) and due date.", _PLAN_GOAL_SCHEMA),
 )  # fmt: skip
 
 

@@ -163,7 +163,7 @@ TEMPLATES: tuple[Template, ...] = (
               _r("$.result.score.min", "included", all=[0]),
               _r("$.result.score.max", "included"),
               _r("$.context.contextActivities.other[*].definition.type", "included",
-                 all=["{type:competency}"])),
+                 all=["{type:competence}"])),
              parent=("survey",)),
     Template("competence-rated", "rated", "competence", "survey", "Competence self-assessed",
              "One competence of a survey response: the person's self-assessed level (0 = not "
@@ -178,7 +178,20 @@ TEMPLATES: tuple[Template, ...] = (
              "A person opened a journey of their personal path, recommended for the competences "
              "in contextActivities.other.",
              (_r("$.context.contextActivities.other[*].definition.type", "included",
-                 all=["{type:competency}"]),)),
+                 all=["{type:competence}"]),)),
+    Template("plan-agreed", "agreed", "development-plan", "plan", "Development plan agreed",
+             "Both the employee (the actor) and the manager agreed to a version of an individual "
+             "development plan; one statement per agreed version.",
+             (_r(_ext("context", "plan") + ".employee_agreed", "included"),
+              _r(_ext("context", "plan") + ".manager_agreed", "included"))),
+    Template("plan-goal-set", "set", "individual-goal", "plan", "Individual goal set",
+             "An individual goal was added to a development plan or changed; the served goal "
+             "and the competence are other context activities.",
+             (_r(_ext("context", "plan-goal"), "included"),), parent=("development-plan",)),
+    Template("plan-goal-completed", "completed", "individual-goal", "plan",
+             "Individual goal done", "The employee marked an individual goal of their plan as "
+             "done.", (_r("$.result.completion", "included", all=[True]),),
+             parent=("development-plan",)),
 )  # fmt: skip
 
 # Rules every statement of a family carries.
@@ -229,6 +242,15 @@ _FAMILY_RULES: dict[str, tuple[dict[str, Any], ...]] = {
         _r(_ext("context", "assignment"), "included"),
         _r(_ext("context", "journey"), "included"),
         _r("$.context.contextActivities.grouping[*].definition.type", "included"),
+    ),
+    "plan": (
+        _r(_ext("context", "plan"), "included"),
+        _r("$.context.registration", "excluded"),
+        _r(
+            "$.context.contextActivities.grouping[*].definition.type",
+            "included",
+            any=["{type:organization}"],
+        ),
     ),
 }
 

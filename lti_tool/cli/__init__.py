@@ -14,6 +14,7 @@ from lti_tool.cli.keys import keys_group
 from lti_tool.cli.leadership import org_leader_group, org_people, unit_leader_group
 from lti_tool.cli.lrs import lrs_group
 from lti_tool.cli.lti import lti_group
+from lti_tool.cli.plans import plans_group
 from lti_tool.cli.platform_origins import origins_group
 from lti_tool.cli.platforms import deployment_group, platform_group
 from lti_tool.cli.surveys import surveys_group
@@ -40,6 +41,7 @@ COMMAND_GROUPS = (
     goals_group,
     surveys_group,
     demo_group,
+    plans_group,
 )
 
 
