@@ -71,8 +71,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
 
     from lti_tool.admin.views import bp as admin_bp
-    from lti_tool.goals.views import bp as goals_bp
     from lti_tool.followup.views import bp as followup_bp
+    from lti_tool.goals.views import bp as goals_bp
     from lti_tool.health import bp as health_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.journeys.web import register_journey_blueprints
