@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from lti_tool.db import get_session
+from lti_tool.followup.measurement import goal_measurement
 from lti_tool.goals import services
 from lti_tool.goals.errors import GoalError, GoalForbiddenError, GoalInvalidError, Problem
 from lti_tool.goals.forms import AssignmentChoice, assignment_choice, goal_values
@@ -25,7 +26,8 @@ from lti_tool.journeys.models import AssignmentLevel, Journey
 from lti_tool.launch_session import launch_identity, require_launch, url_with_token
 from lti_tool.leadership.access import current_reach
 from lti_tool.leadership.services import manages
-from lti_tool.tenancy.models import Unit
+from lti_tool.privacy import policy_for
+from lti_tool.tenancy.models import Organization, Unit
 from lti_tool.validation import strict_int
 
 bp = Blueprint("goals", __name__, url_prefix="/goals")
@@ -158,6 +160,7 @@ def _page(
     html = render_template(
         "goals/goal.html",
         page=goal_page(session, viewer, goal),
+        measurement=goal_measurement(session, goal, policy_for(goal_organization(session, goal))),
         done=request.args.get("done"),
         **values,
     )
@@ -261,3 +264,7 @@ def assign_journey(goal_id: int) -> ResponseReturnValue:
             session, viewer, goal, exc.status, problems=[Problem("journey", str(exc.detail))]
         )
     return redirect(url_with_token("goals.show_goal", goal_id=goal.id, done="assigned"), 303)
+
+
+def goal_organization(session: Session, goal: CompetenceGoal) -> Organization:
+    return session.get_one(Organization, goal.organization_id)

@@ -249,3 +249,13 @@ def test_link_from_an_organisation_goal_opens_a_unit_goal_form_serving_it(
     form = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f'<option value="{goal_id}" selected>Digital kompetens för alla</option>' in form
+
+
+def test_goal_without_a_target_says_no_survey_can_measure_it(
+    app: Flask, client: FlaskClient, launches: Launches, site: World
+) -> None:
+    goal_id = _goal(app, site.org_id, org_goal())
+    status, page = _get(client, f"/goals/{goal_id}", launches.launch("teacher"))
+    assert status == 200
+    assert '<h2 id="measurement">Measurement</h2>' in page
+    assert "This goal names no competence and target level" in page
