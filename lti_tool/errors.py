@@ -74,6 +74,11 @@ def _explanations() -> dict[str, str]:
         "session_invalid": _("Your session is not valid. Open the tool again from your course."),
         "forbidden_role": _("Your role does not give access to this page."),
         "wrong_context": _("Your session belongs to another course."),
+        "not_a_leader": _(
+            "This page is for leaders: organisation leaders, principals and mentors. Ask your "
+            "organisation's administrator if you should be one."
+        ),
+        "outside_reach": _("You do not lead the school unit or the person this page is about."),
         "http_400": _("The request could not be understood."),
         "http_403": _("You do not have access to this page."),
         "http_404": _("The page does not exist."),

@@ -10,6 +10,7 @@ from lti_tool.cli.demo import demo_group
 from lti_tool.cli.frameworks import frameworks_group
 from lti_tool.cli.journeys import journeys_group
 from lti_tool.cli.keys import keys_group
+from lti_tool.cli.leadership import org_leader_group, org_people, unit_leader_group
 from lti_tool.cli.lrs import lrs_group
 from lti_tool.cli.lti import lti_group
 from lti_tool.cli.platform_origins import origins_group
@@ -18,6 +19,9 @@ from lti_tool.cli.tenancy import org_group, unit_group
 from lti_tool.cli.xapi import xapi_group
 
 platform_group.add_command(origins_group)
+org_group.add_command(org_leader_group)
+org_group.add_command(org_people)
+unit_group.add_command(unit_leader_group)
 
 COMMAND_GROUPS = (
     db_group,

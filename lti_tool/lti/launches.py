@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
+from lti_tool.leadership.launch_grants import apply_launch_grants
 from lti_tool.lti import frame_origins
 from lti_tool.lti.adapter import (
     CLAIM,
@@ -248,6 +249,7 @@ def complete_launch(
     deployment = validated.deployment
     roles = [str(r) for r in map_roles(claims.get(CLAIM + "roles") or [])]
     provisioned = provision_launch(session, registration, deployment, claims, roles)
+    apply_launch_grants(session, provisioned, claims)
     # The launched statement is written in the same transaction as the provisioning.
     recording = get_recording()
     org = cache.organization(session, registration.organization_id)
