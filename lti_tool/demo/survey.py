@@ -66,7 +66,7 @@ def seed_survey(
         return []
     chosen = sorted(
         (c for code, c in competences.items() if code.partition(".")[0] in AREAS and "." in code),
-        key=lambda c: c.position,
+        key=lambda c: c.code,
     )
     survey = Survey(organization_id=org.id, framework_id=framework.id, title=SURVEY_TITLE)
     survey.competences = chosen

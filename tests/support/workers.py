@@ -40,14 +40,15 @@ def free_port() -> int:
 
     The kernel picks it (at random in its ephemeral range, so side-by-side runs rarely meet);
     the port's remainder by the worker count picks the worker, so parallel workers never race
-    for one port.
+    for one port. Halved first: Linux hands out ports of one parity to ``bind`` (the other is
+    kept for ``connect``).
     """
     count, index = worker_count(), worker_index()
     for _ in range(_ATTEMPTS):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.bind(("127.0.0.1", 0))
             port: int = sock.getsockname()[1]
-        if port % count == index:
+        if (port // 2) % count == index:
             return port
     raise RuntimeError(f"no free port for worker {worker_id()} in {_ATTEMPTS} attempts")
 
