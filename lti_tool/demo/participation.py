@@ -1,7 +1,7 @@
 """Enrollments of the demo's synthetic staff, so participation figures are not empty.
 
 In each demo course that links a journey, two in three of the unit's staff have started it under
-the course's link; one in four of the staff has finished it, the others are part of the way.
+the course's link; one in six of the staff has finished it, the others are part of the way.
 """
 
 from __future__ import annotations
