@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.logging import configure_logging
 from config.settings import Settings, load_settings
+from lti_tool.frameworks.iri_views import bp as framework_iris_bp
 from lti_tool.journeys.markdown import VIDEO_ORIGINS
 from xapi.lrs import LrsConfig, init_lrs
 from xapi.profile_views import init_profile_routes
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(lti_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(framework_iris_bp)
     register_journey_blueprints(app)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
