@@ -31,8 +31,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 test-tools: node_modules/.package-lock.json
 
+# Test worker processes (pytest-xdist): one per CPU, at most 8; `make test TEST_WORKERS=0` runs
+# serially. A test file stays on one worker (--dist loadfile), so its module fixtures start once.
+TEST_WORKERS ?= auto
+MAX_TEST_WORKERS ?= 8
+
 test: setup test-tools
-	$(BIN)/pytest --cov --cov-report=term:skip-covered
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses $(MAX_TEST_WORKERS) --dist loadfile \
+		--cov --cov-report=term:skip-covered
 
 lint: setup
 	$(BIN)/ruff check .

@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from lti_tool import csrf, db, errors, i18n, privacy, recording
+    from lti_tool import models as _models  # noqa: F401 (every table, so foreign keys resolve)
     from lti_tool.lti import runtime
 
     database = db.init_app(app, _database_url(settings, app.instance_path))

@@ -68,14 +68,13 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on an empty database of this test alone (the shared ones stay at the head)."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
-        yield engine
-        engine.dispose()
-        return
+@pytest.fixture(scope="session")
+def empty_postgres() -> Iterator[str]:
+    """A second PostgreSQL database of this test process, for tests that migrate from nothing.
+
+    Created once and emptied per test by dropping its schema (``reset_schema``): DROP DATABASE
+    forces a checkpoint, which takes seconds to minutes on a busy server.
+    """
     reason = postgres_available()
     if reason:
         skip_or_fail_without_postgres(reason)
@@ -83,14 +82,27 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
     name = f"{base.database}_empty"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(base.set(database=name))
-    yield engine
-    engine.dispose()
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty database of this test alone (the shared ones stay at the head)."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    else:
+        engine = create_engine(request.getfixturevalue("empty_postgres"))
+        reset_schema(engine)
+    yield engine
+    engine.dispose()
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

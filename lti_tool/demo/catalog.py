@@ -16,6 +16,8 @@ class DemoPerson:
     email: str
     roles: tuple[str, ...]
     role_label: str
+    # The units in whose courses the launch page offers this person (empty: every course).
+    units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,17 @@ PEOPLE = (
             LIS + "system/person#Administrator",
         ),
         "admin",
+    ),
+    # A principal: the course Administrator role makes them a leader of the course's unit.
+    DemoPerson(
+        "rektor",
+        "Maria Sjöberg",
+        "Maria",
+        "Sjöberg",
+        "maria.sjoberg@example.org",
+        (LIS + "membership#Administrator", LIS + "institution/person#Staff"),
+        "principal",
+        ("Norrskolan", "Ekskolan"),
     ),
 )
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.demo import catalog
 from lti_tool.demo.journeys import seed_journeys
+from lti_tool.demo.leadership import seed_leadership
 from lti_tool.lti.models import Registration
 from lti_tool.lti.registrations import add_registration
 from lti_tool.tenancy.models import Organization
@@ -79,7 +80,7 @@ class DemoPlatform:
 
 
 def seed(session: Session, platform: DemoPlatform) -> list[str]:
-    """Create the demo organisations, units and registrations; safe to run again."""
+    """Create the demo organisations, registrations, journeys and leaders' world; safe to rerun."""
     done: list[str] = []
     platform.private_key()
     for demo_org in catalog.ORGS:
@@ -101,7 +102,7 @@ def seed(session: Session, platform: DemoPlatform) -> list[str]:
             )
         ).first()
         if registration is None:
-            add_registration(
+            registration = add_registration(
                 session,
                 org,
                 issuer=platform.issuer,
@@ -113,6 +114,7 @@ def seed(session: Session, platform: DemoPlatform) -> list[str]:
             )
             done.append(f"registration {platform.issuer} / {demo_org.client_id}")
         done.extend(seed_journeys(session, org))
+        done.extend(seed_leadership(session, org, registration))
     return done
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.workers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -47,13 +48,6 @@ def _console_script() -> Path:
     if not script.exists():
         pytest.fail(f"{script} not found; install the project with `pip install -e .[dev]`")
     return script
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _server_env(base_url: str, database_url: str) -> dict[str, str]:
@@ -168,7 +162,7 @@ def _serving(
 @pytest.fixture(scope="session")
 def tool_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolServer]:
     """The tool and its demo LMS on one site, for the whole session."""
-    port = _free_port()
+    port = free_port()
     with _serving(tmp_path_factory.mktemp("tool-server"), f"http://127.0.0.1:{port}", port) as s:
         yield s
 
@@ -180,7 +174,7 @@ def cross_site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tool
     Two sites, so the tool in the demo's iframe is a third party to the browser. ``base_url``
     is the tool's; ``demo_url`` the platform's.
     """
-    port = _free_port()
+    port = free_port()
     demo = f"http://127.0.0.1:{port}"
     with _serving(
         tmp_path_factory.mktemp("cross-site-server"),

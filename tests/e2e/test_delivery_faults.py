@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from sqlalchemy.engine import make_url
 from lti_tool import migrate
 from lti_tool.db import Database
 from tests.support.database import POSTGRES_URL, skip_or_fail_without_postgres
+from tests.support.workers import free_port
 from tests.support.xapi_delivery import invalid_statement, make_statement
 from xapi import outbox
 from xapi.delivery_models import DEAD, DELIVERED, PENDING, LrsTarget, OutboxEntry
@@ -50,13 +50,6 @@ DELIVERY_TIMEOUT = 40.0
 
 
 # -- processes ----------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _script() -> str:
     return str(Path(sys.executable).parent / "lti-journeys")
 
@@ -208,7 +201,7 @@ def faulty_lrs(
 ) -> Iterator[Lrs]:
     """``gunicorn tests.support.faulty_lrs:app`` with two workers; faults set with ``faults``."""
     url, key, secret = lrs_database
-    port = port or _free_port()
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     lrs = Lrs(base, url, key, secret, workdir / f"lrs-{port}.json")
     lrs.faults()
@@ -437,7 +430,7 @@ def _assert_all_once(lrs: Lrs, statements: list[dict[str, Any]]) -> None:
 def test_recorded_while_the_lrs_is_down_all_arrive_once(
     sqlite_sender: Sender, clean_lrs: tuple[str, str, str], workdir: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     sqlite_sender.point_at(f"http://127.0.0.1:{port}")
     statements = [make_statement() for _ in range(COUNT)]
     with sqlite_sender.worker() as worker:

@@ -38,11 +38,11 @@ from tests.support.database import (
     skip_or_fail_without_postgres,
 )
 from tests.support.platform import TestPlatform
+from tests.support.workers import REDIS_URL, free_port
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("LTI_JOURNEYS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SECRET_KEY = "e2e-secret-key-with-enough-length-0123456789"
 # The one public address of the tool when several hosts serve it behind a load balancer.
 PUBLIC_URL = "http://tool.e2e.test"
@@ -140,13 +140,6 @@ class Server:
         return f"gunicorn at {self.url} (exit code {self.process.poll()}):\n{tail}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _control_socket_options() -> list[str]:
     """gunicorn >= 25.1 opens a control socket in $HOME by default; two instances would share it."""
     from gunicorn.config import Config
@@ -179,7 +172,7 @@ def gunicorn(
     redis_url: str = "",
 ) -> Iterator[Server]:
     """``gunicorn wsgi:app`` configured only through the environment; always terminated."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LTI_JOURNEYS_")}
     env.update(

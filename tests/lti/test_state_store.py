@@ -13,8 +13,7 @@ from flask import Flask
 
 from lti_tool.db import get_database
 from lti_tool.lti.state_store import DatabaseStateStore, RedisStateStore, StateStore
-
-REDIS_URL = os.environ.get("LTI_JOURNEYS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.support.workers import REDIS_URL, redis_prefix
 
 
 def _redis_store() -> RedisStateStore:
@@ -24,7 +23,7 @@ def _redis_store() -> RedisStateStore:
         if os.environ.get("LTI_JOURNEYS_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
         pytest.skip(f"Redis at {REDIS_URL} is not reachable: {exc}")
-    return RedisStateStore(REDIS_URL, prefix=f"test-{uuid.uuid4().hex}:")
+    return RedisStateStore(REDIS_URL, prefix=redis_prefix(uuid.uuid4().hex))
 
 
 @pytest.fixture(params=["database", "redis"])

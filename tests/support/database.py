@@ -14,7 +14,8 @@ _BASE_URL = make_url(
         "postgresql+psycopg://postgres@127.0.0.1:5432/lti_journeys_test",
     )
 )
-# One database per test run, so runs side by side (a developer's and CI's) never collide.
+# One database per test process, so runs side by side (a developer's and CI's) and the parallel
+# workers of one run (pytest-xdist: one process each) never collide.
 POSTGRES_URL = _BASE_URL.set(database=f"{_BASE_URL.database}_{os.getpid()}").render_as_string(
     hide_password=False
 )
