@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lti_tool.demo.names import STAFF_COUNT, staff_email, staff_name
+
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 
 
@@ -139,8 +141,34 @@ COURSES = (
 )
 
 
+STAFF_PREFIX = "staff-"
+
+
 def person(key: str) -> DemoPerson | None:
+    """A launch-page person, or ``staff-<n>``: the seeded synthetic member of staff ``n``."""
+    if key.startswith(STAFF_PREFIX):
+        return staff_person(key.removeprefix(STAFF_PREFIX))
     return next((p for p in PEOPLE if p.key == key), None)
+
+
+def staff_person(number_text: str) -> DemoPerson | None:
+    """Staff member ``number_text`` (1…576, plain digits) as a learner, named as the seed names
+    them, so the launch's ``sub`` (``demo-staff-<n>``) is that seeded person."""
+    if not number_text.isascii() or not number_text.isdigit() or number_text.startswith("0"):
+        return None
+    number = int(number_text)
+    if number > STAFF_COUNT:
+        return None
+    given, family = staff_name(number)
+    return DemoPerson(
+        STAFF_PREFIX + number_text,
+        f"{given} {family}",
+        given,
+        family,
+        staff_email(number),
+        (LIS + "membership#Learner", LIS + "institution/person#Staff"),
+        "learner",
+    )
 
 
 def course(key: str) -> DemoCourse | None:

@@ -9,7 +9,6 @@ site. A later launch of the same account updates these rows (provisioning upsert
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,45 +16,19 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
 from lti_tool.demo import catalog
+from lti_tool.demo.names import staff_email, staff_name, staff_sub
 from lti_tool.lti.models import Deployment, Registration
 from lti_tool.lti.roles import LIS, ToolRole
 from lti_tool.tenancy.models import Context, Membership, Organization, Person, Unit
 
 STAFF_PER_UNIT = 24
 STAFF_ROLES = [LIS + "membership#Learner", LIS + "institution/person#Staff"]
-GIVEN_NAMES = (
-    "Anna", "Johan", "Maja", "Lars", "Ingrid", "Mikael", "Karin", "Per", "Elin", "Anders",
-    "Sofia", "Henrik", "Emma", "Fredrik", "Linnea", "Magnus", "Hanna", "Jonas", "Ebba", "Oskar",
-    "Klara", "Niklas", "Astrid", "Gustav",
-)  # fmt: skip
-FAMILY_NAMES = (
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
-    "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson", "Bengtsson",
-    "Jönsson", "Lindberg", "Jakobsson", "Magnusson", "Lindström", "Olofsson", "Lindqvist",
-    "Axelsson", "Bergström",
-)  # fmt: skip
 
 
 def spread(*parts: object) -> int:
     """A stable number from its parts: the demo's varied data is the same on every seed."""
     digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
     return int.from_bytes(digest[:4], "big")
-
-
-def staff_sub(number: int) -> str:
-    return f"demo-staff-{number}"
-
-
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return folded.lower()
-
-
-def staff_name(number: int) -> tuple[str, str]:
-    """Given and family name of staff member ``number`` (1-based), unique within 576 people."""
-    k = number - 1
-    size = len(GIVEN_NAMES)
-    return GIVEN_NAMES[k % size], FAMILY_NAMES[(5 * k + k // size) % size]
 
 
 def deployment_of(session: Session, registration: Registration, deployment_id: str) -> Deployment:
@@ -165,7 +138,7 @@ def seed_staff(
                 staff_sub(number),
                 given,
                 family,
-                f"{_ascii(given)}.{_ascii(family)}.{number}@example.org",
+                staff_email(number),
             )
             if new:
                 created += 1
