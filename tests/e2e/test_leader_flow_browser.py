@@ -1,8 +1,12 @@
-"""The leader's and the team's flow, in a real headless Chromium, on a server of its own.
+"""The leader's and the team's whole flow, in a real headless Chromium, on a server of its own.
 
-An administrator imports a small framework with the CLI; the organisation leader sets an
-organisation goal with a target in it and the rektor a unit goal serving it. Every page visited is
-checked with axe-core (WCAG 2.1 A and AA) in Swedish and in English.
+An administrator imports a small framework and a journey serving one of its competences with the
+CLI; the organisation leader sets an organisation goal with a target in it and the rektor a unit
+goal serving it; the rektor maps the unit's needs with a survey that three teachers answer, each
+getting the journey on their personal path; the rektor and a teacher agree a development plan;
+and the rektor's follow-up of the unit shows the goal's measurement, hidden because fewer than
+the organisation's smallest group answered. Every page visited is checked with axe-core
+(WCAG 2.1 A and AA) in Swedish and in English.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,14 +22,21 @@ import pytest
 
 try:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:
     if os.environ.get("LTI_JOURNEYS_REQUIRE_BROWSER") == "1":
         raise
     pytest.skip("selenium is not installed (pip install selenium)", allow_module_level=True)
 
-from tests.e2e.conftest import _console_script, _server_env, _serving, check_accessibility
-from tests.e2e.test_journey_browser import follow, open_in_course, submit
+from lti_tool.demo import catalog
+from tests.e2e.conftest import (
+    _console_script,
+    _server_env,
+    _serving,
+    check_accessibility,
+    page_replaced,
+)
+from tests.e2e.test_journey_browser import choose, follow, open_in_course, submit, wait_for
 from tests.support.workers import free_port
 
 if TYPE_CHECKING:
@@ -35,6 +47,11 @@ pytestmark = pytest.mark.slow
 ORG = "demo-sodervik"
 COURSE = "sodervik-ledarskap"  # Ekskolan, the rektor's unit; no journey linked
 FRAMEWORK = Path(__file__).parent / "data" / "flow-framework.yaml"
+JOURNEY = Path(__file__).parent / "data" / "flow-journey.yaml"  # serves competence A.1
+JOURNEY_TITLE = "Välja digitala verktyg"
+SURVEY = "Kartläggning av digitala verktyg"
+PLAN = "Utvecklingsplan 2027"
+TEACHERS = ("staff-2", "staff-3", "staff-4")  # seeded staff of Ekskolan (staff-1 has a plan)
 ORG_GOAL = "60 % på nivå L3 i A.1 senast juni 2027"
 UNIT_GOAL = "Ekskolan: 60 % på nivå L3 i A.1"
 
@@ -85,6 +102,24 @@ def _choose_option(browser: Any, select_id: str, text: str) -> None:
     select.select_by_value(matching[0].get_attribute("value"))
 
 
+def _follow_xpath(browser: Any, server: ToolServer, xpath: str, ready: str) -> None:
+    """Like ``follow``, for a link found by its text (XPath)."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.XPATH, xpath).click()
+    WebDriverWait(browser, 20).until(page_replaced(old))
+    wait_for(browser, server, ready)
+
+
+def _name(key: str) -> str:
+    who = catalog.person(key)
+    assert who is not None
+    return who.name
+
+
+def _plan_state(browser: Any) -> str:
+    return str(browser.find_element(By.ID, "plan-state").get_attribute("data-state"))
+
+
 def _set_goal(browser: Any, server: ToolServer, axe_source: str, title: str) -> None:
     """From the start page: the goal form, filled with ``title`` and a target in A.1."""
     follow(browser, server, "a[href*='/goals?']", "h1#goals-title")
@@ -96,7 +131,7 @@ def _set_goal(browser: Any, server: ToolServer, axe_source: str, title: str) -> 
     browser.find_element(By.ID, "goal-target-share").send_keys("60")
 
 
-def test_leader_sets_goals_in_an_imported_framework(
+def test_leader_and_team_from_framework_to_follow_up(
     browser: Any, flow_server: ToolServer, axe_source: str
 ) -> None:
     server = flow_server
@@ -120,3 +155,87 @@ def test_leader_sets_goals_in_an_imported_framework(
     assert browser.find_element(By.ID, "goal-title").text == UNIT_GOAL
     _both_languages(browser, server, axe_source, "unit goal page", "h1#goal-title")
     assert ORG_GOAL in browser.find_element(By.CSS_SELECTOR, "main").text
+
+    # The rektor maps the unit's needs: a survey on the framework with a round open today.
+    _cli(server, "journeys", "import", str(JOURNEY), "--org", ORG, "--publish")
+    open_in_course(browser, server, COURSE, "rektor", "h2#needs-mapping")
+    follow(browser, server, "a[href*='/surveys/manage?']", "h1#list-title")
+    follow(browser, server, "a[href*='/surveys/manage/new']", "h1#new-title")
+    _both_languages(browser, server, axe_source, "survey form", "h1#new-title")
+    browser.find_element(By.ID, "title").send_keys(SURVEY)
+    _choose_option(browser, "scope", "Ekskolan")
+    _choose_option(browser, "framework", "Digitalt ledarskap")
+    submit(browser, server, "form", "h1#survey-title")
+    _both_languages(browser, server, axe_source, "survey with its round form", "h1#survey-title")
+    today = datetime.now(UTC).date()
+    for field, day in (
+        ("opens_on", today - timedelta(days=1)),
+        ("closes_on", today + timedelta(days=14)),
+    ):
+        browser.execute_script(
+            "document.getElementById(arguments[0]).value = arguments[1];", field, day.isoformat()
+        )
+    submit(browser, server, "form[action*='/rounds']", "h1#survey-title")
+    assert today.isoformat()[:4] in browser.find_element(By.CSS_SELECTOR, "table").text
+
+    # 3. Three teachers of the unit answer, each gets the journey on their personal path.
+    for number, teacher in enumerate(TEACHERS):
+        open_in_course(browser, server, COURSE, teacher, "h2#needs-mapping")
+        follow(browser, server, "a[href*='/surveys?']", "h1#mine-title")
+        _follow_xpath(browser, server, f"//a[contains(., '{SURVEY}')]", "h1#answer-title")
+        if number == 0:
+            _both_languages(browser, server, axe_source, "survey answer form", "h1#answer-title")
+        for field in browser.find_elements(By.CSS_SELECTOR, "fieldset"):
+            name = field.find_element(By.CSS_SELECTOR, "input[type=radio]").get_attribute("name")
+            choose(browser, name, "1")
+        submit(browser, server, "form", "h1#profile-title")
+        path = wait_for(browser, server, "h2#path-title").find_element(By.XPATH, "..")
+        assert JOURNEY_TITLE in path.text, f"{teacher}: {path.text}"
+        if number == 0:
+            _both_languages(
+                browser, server, axe_source, "profile and personal path", "h2#path-title"
+            )
+
+    # 4. The rektor and the first teacher agree a development plan serving the unit goal.
+    employee = _name(TEACHERS[0])
+    open_in_course(browser, server, COURSE, "rektor", "h2#my-plan")
+    follow(browser, server, "a[href*='/plans/team']", "h1#team-title")
+    _follow_xpath(
+        browser,
+        server,
+        f"//a[contains(@href, '/plans/new') and contains(., '{employee}')]",
+        "form#plan-form",
+    )
+    browser.find_element(By.ID, "plan-title-field").send_keys(PLAN)
+    browser.find_element(By.ID, "goal-0-title").send_keys("Välja verktyg efter lektionens mål")
+    _choose_option(browser, "goal-0-serves", UNIT_GOAL)
+    submit(browser, server, "form#plan-form", "#plan-state")
+    _both_languages(browser, server, axe_source, "plan, manager's view", "#plan-state")
+    open_in_course(browser, server, COURSE, TEACHERS[0], "h2#my-plan")
+    follow(browser, server, "a[href*='/plans/mine']", "#plan-state")
+    _both_languages(browser, server, axe_source, "plan, employee's view", "#plan-state")
+    submit(browser, server, "#agree-form", "#plan-state")
+    assert _plan_state(browser) == "waiting_for_manager"
+    open_in_course(browser, server, COURSE, "rektor", "h2#my-plan")
+    follow(browser, server, "a[href*='/plans/team']", "h1#team-title")
+    _follow_xpath(browser, server, f"//a[contains(., '{PLAN}')]", "#plan-state")
+    submit(browser, server, "#agree-form", "#plan-state")
+    assert _plan_state(browser) == "agreed"
+
+    # 5. The rektor follows the unit up: three answers are fewer than the smallest group shown.
+    open_in_course(browser, server, COURSE, "rektor", "h1#who")
+    follow(browser, server, "a[href*='/follow-up']", "h1#followup")
+    _follow_xpath(
+        browser, server, "//a[contains(@href, '/follow-up/units/') and .='Ekskolan']", "h1#unit"
+    )
+    _both_languages(browser, server, axe_source, "unit follow-up", "h1#unit")
+    goal = browser.find_element(By.XPATH, f"//article[h3[contains(., '{UNIT_GOAL}')]]")
+    assert goal.find_elements(By.CSS_SELECTOR, "table"), goal.text
+    suppressed = goal.find_elements(By.CSS_SELECTOR, ".suppressed")
+    assert suppressed, goal.text
+    assert (
+        suppressed[0]
+        .find_element(By.CSS_SELECTOR, ".visually-hidden")
+        .get_attribute("textContent")
+        .strip()
+    )
