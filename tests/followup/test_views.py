@@ -167,3 +167,12 @@ def test_unit_view_speaks_swedish(
 ) -> None:
     _, html = _get(client, f"/follow-up/units/{ids['a']}", rektor_token, lang="sv")
     assert "Uppföljning: Skola A" in html and "Skolenhetens mål" in html
+
+
+def test_both_views_show_the_ratings_section(
+    client: FlaskClient, ids: dict[str, int], chef_token: str
+) -> None:
+    for path in ("/follow-up/organisation", f"/follow-up/units/{ids['a']}"):
+        _, html = _get(client, path, chef_token, lang="en")
+        assert 'aria-labelledby="ratings"' in html
+        assert "shown apart, never averaged together" in html
