@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -32,12 +31,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
+from sqlalchemy import event, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from config.settings import Settings  # noqa: E402
-from lti_tool import migrate  # noqa: E402
-from lti_tool.app import create_app  # noqa: E402
+from bench.common import bench_app, fresh_database, p50_p95, timed  # noqa: E402
 from lti_tool.db import get_database  # noqa: E402
 from lti_tool.frameworks.interchange import builtin_text, load_yaml  # noqa: E402
 from lti_tool.frameworks.models import Competence  # noqa: E402
@@ -73,20 +70,7 @@ DEFAULT_DATABASE_URL = os.environ.get(
     "LTI_JOURNEYS_BENCH_FOLLOWUP_URL",
     "postgresql+psycopg://postgres@127.0.0.1:5432/lti_journeys_bench_followup",
 )
-SECRET_KEY = "bench-secret-key-with-enough-length-0123456789"  # noqa: S105 (benchmark only)
 TODAY = datetime.now(UTC).date()
-
-
-def fresh_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
 
 
 def journey_document(slug: str, competency: str) -> JourneyDocument:
@@ -389,23 +373,15 @@ def populate(
         return rektors, leader, [u.id for u in unit_rows]
 
 
-def timed(call: Callable[[], int], count: int) -> tuple[list[float], float]:
+def timed_with_cpu(call: Callable[[], int], count: int) -> tuple[list[float], float]:
     """Wall-clock milliseconds per request, and process CPU milliseconds per request."""
-    values = []
     cpu_start = time.process_time()
-    for _ in range(count):
-        start = time.perf_counter()
-        status = call()
-        values.append((time.perf_counter() - start) * 1000)
-        if status != 200:
-            raise SystemExit(f"unexpected status {status}")
+    values = timed(call, count)
     return values, (time.process_time() - cpu_start) * 1000 / count
 
 
 def row(name: str, values: list[float], cpu: float, queries: float, base: float) -> str:
-    ordered = sorted(values)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    p50, p95 = p50_p95(values)
     return (
         f"| {name} | {len(values)} | {p50:.1f} | {p95:.1f} | {cpu:.1f} | {queries:.0f} "
         f"| {p95 / base:.0f}× |"
@@ -427,16 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     fresh_database(args.database_url)
-    settings = Settings(
-        _env_file=None,
-        env="test",
-        database_url=args.database_url,  # type: ignore[call-arg]
-        secret_key=SECRET_KEY,
-        base_url="http://bench.test",
-        log_level="WARNING",
-        delivery_thread=False,
-    )
-    app = create_app(settings)
+    app = bench_app(args.database_url)
     started = time.perf_counter()
     rektors, leader, unit_ids = populate(app, args.units, args.staff, args.seed)
     print(f"populated in {time.perf_counter() - started:.1f} s", flush=True)
@@ -472,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name, call in pages:
         queries[0] = 0
-        values, cpu = timed(call, args.requests)
+        values, cpu = timed_with_cpu(call, args.requests)
         results.append((name, values, cpu, queries[0] / args.requests))
     base = sorted(results[0][1])[round(0.95 * (len(results[0][1]) - 1))]
     print(

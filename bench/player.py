@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -27,12 +26,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from config.settings import Settings  # noqa: E402
-from lti_tool import migrate  # noqa: E402
-from lti_tool.app import create_app  # noqa: E402
+from bench.common import bench_app, fresh_database, p50_p95, timed  # noqa: E402
 from lti_tool.db import get_database  # noqa: E402
 from lti_tool.journeys.authoring import create_journey, load_version, publish  # noqa: E402
 from lti_tool.journeys.content import JourneyDocument  # noqa: E402
@@ -58,19 +54,6 @@ DEFAULT_DATABASE_URL = os.environ.get(
     "LTI_JOURNEYS_BENCH_PLAYER_URL",
     "postgresql+psycopg://postgres@127.0.0.1:5432/lti_journeys_bench_player",
 )
-SECRET_KEY = "bench-secret-key-with-enough-length-0123456789"  # noqa: S105 (benchmark only)
-
-
-def fresh_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
 
 
 def big_journey() -> JourneyDocument:
@@ -229,21 +212,8 @@ def populate(app: Flask, learners: int, seed: int) -> tuple[list[LaunchIdentity]
         return identities, instructor
 
 
-def timed(call: Callable[[], int], count: int) -> list[float]:
-    values = []
-    for _ in range(count):
-        start = time.perf_counter()
-        status = call()
-        values.append((time.perf_counter() - start) * 1000)
-        if status != 200:
-            raise SystemExit(f"unexpected status {status}")
-    return values
-
-
 def row(name: str, values: list[float], base: float) -> str:
-    ordered = sorted(values)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    p50, p95 = p50_p95(values)
     return f"| {name} | {len(values)} | {p50:.1f} | {p95:.1f} | {p95 / base:.1f}× |"
 
 
@@ -260,16 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     fresh_database(args.database_url)
-    settings = Settings(
-        _env_file=None,
-        env="test",
-        database_url=args.database_url,  # type: ignore[call-arg]
-        secret_key=SECRET_KEY,
-        base_url="http://bench.test",
-        log_level="WARNING",
-        delivery_thread=False,
-    )
-    app = create_app(settings)
+    app = bench_app(args.database_url)
     started = time.perf_counter()
     learners, instructor = populate(app, args.learners, args.seed)
     print(f"populated in {time.perf_counter() - started:.1f} s", flush=True)

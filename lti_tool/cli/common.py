@@ -1,4 +1,4 @@
-"""Helpers shared by the admin commands: sessions, clear errors and JSON output."""
+"""Helpers shared by the admin commands: sessions, clear errors, input files and JSON output."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -45,3 +46,15 @@ def clear_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def read_text_file(file: Path, max_bytes: int, too_large_hint: str = "") -> str:
+    """The UTF-8 text of an input file, or a one-line error saying what is wrong with it."""
+    if not file.is_file():
+        raise click.ClickException(f"{file}: no such file.")
+    if file.stat().st_size > max_bytes:
+        raise click.ClickException(f"{file}: larger than 5 MB{too_large_hint}.")
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file}: not UTF-8 text ({exc.reason}).") from None

@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
+from lti_tool.cli.common import (
+    admin_session,
+    clear_errors,
+    echo_json,
+    json_option,
+    read_text_file,
+)
 from lti_tool.frameworks import services as frameworks
 from lti_tool.frameworks.case import dump_case, load_case
 from lti_tool.frameworks.document import MAX_FILE_BYTES, FrameworkDocument, count
@@ -34,14 +40,7 @@ def frameworks_group() -> None:
 
 
 def _read(file: Path) -> str:
-    if not file.is_file():
-        raise click.ClickException(f"{file}: no such file.")
-    if file.stat().st_size > MAX_FILE_BYTES:
-        raise click.ClickException(f"{file}: larger than 5 MB.")
-    try:
-        return file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{file}: not UTF-8 text ({exc.reason}).") from None
+    return read_text_file(file, MAX_FILE_BYTES)
 
 
 @contextmanager

@@ -8,7 +8,13 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
+from lti_tool.cli.common import (
+    admin_session,
+    clear_errors,
+    echo_json,
+    json_option,
+    read_text_file,
+)
 from lti_tool.goals.document import walk
 from lti_tool.goals.interchange import dump_goals, export_goals, import_goals, load_goals
 from lti_tool.goals.models import CompetenceGoal, GoalLevel
@@ -25,14 +31,7 @@ def goals_group() -> None:
 
 
 def _read(file: Path) -> str:
-    if not file.is_file():
-        raise click.ClickException(f"{file}: no such file.")
-    if file.stat().st_size > MAX_FILE_BYTES:
-        raise click.ClickException(f"{file}: larger than 5 MB.")
-    try:
-        return file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{file}: not UTF-8 text ({exc.reason}).") from None
+    return read_text_file(file, MAX_FILE_BYTES)
 
 
 def _keys(label: str, keys: list[str]) -> None:

@@ -10,7 +10,13 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.cli.common import admin_session, clear_errors, echo_json, json_option
+from lti_tool.cli.common import (
+    admin_session,
+    clear_errors,
+    echo_json,
+    json_option,
+    read_text_file,
+)
 from lti_tool.journeys import assignments, authoring
 from lti_tool.journeys.content import journey_schema
 from lti_tool.journeys.errors import JourneyNotFoundError
@@ -64,14 +70,7 @@ def _counts(version: JourneyVersion) -> str:
 @click.option("--publish", "publish_it", is_flag=True, help="Publish the imported draft at once.")
 @clear_errors
 def import_journey(file: Path, org_slug: str, publish_it: bool) -> None:
-    if not file.is_file():
-        raise click.ClickException(f"{file}: no such file.")
-    if file.stat().st_size > MAX_FILE_BYTES:
-        raise click.ClickException(f"{file}: larger than 5 MB; split the journey.")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{file}: not UTF-8 text ({exc.reason}).") from None
+    text = read_text_file(file, MAX_FILE_BYTES, "; split the journey")
     document = load_document(text, str(file))
     with admin_session() as session:
         org = services.get_organization(session, org_slug)

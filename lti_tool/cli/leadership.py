@@ -32,12 +32,7 @@ def unit_leader_group() -> None:
 @person_option
 @clear_errors
 def org_leader_add(org_slug: str, person_ref: str) -> None:
-    with admin_session() as session:
-        org = tenancy.get_organization(session, org_slug)
-        person = leadership.find_person(session, org, person_ref)
-        leadership.grant_organization_leader(session, org, person)
-        session.commit()
-        click.echo(f"{_who(person)} now leads organisation {org.slug}.")
+    _change_grant(org_slug, None, person_ref, grant=True)
 
 
 @org_leader_group.command("remove", help="End an organisation leader's grant.")
@@ -45,12 +40,7 @@ def org_leader_add(org_slug: str, person_ref: str) -> None:
 @person_option
 @clear_errors
 def org_leader_remove(org_slug: str, person_ref: str) -> None:
-    with admin_session() as session:
-        org = tenancy.get_organization(session, org_slug)
-        person = leadership.find_person(session, org, person_ref)
-        leadership.revoke_leader(session, org, person, None)
-        session.commit()
-        click.echo(f"{_who(person)} no longer leads organisation {org.slug}.")
+    _change_grant(org_slug, None, person_ref, grant=False)
 
 
 @org_leader_group.command("list", help="List the organisation's leaders and unit leaders.")
@@ -69,13 +59,7 @@ def org_leader_list(org_slug: str, as_json: bool) -> None:
 @person_option
 @clear_errors
 def unit_leader_add(org_slug: str, unit_ref: str, person_ref: str) -> None:
-    with admin_session() as session:
-        org = tenancy.get_organization(session, org_slug)
-        unit = tenancy.get_unit(session, org, unit_ref)
-        person = leadership.find_person(session, org, person_ref)
-        leadership.grant_unit_leader(session, org, unit, person)
-        session.commit()
-        click.echo(f"{_who(person)} now leads unit {unit.name}.")
+    _change_grant(org_slug, unit_ref, person_ref, grant=True)
 
 
 @unit_leader_group.command("remove", help="End a unit leader's grant.")
@@ -84,13 +68,7 @@ def unit_leader_add(org_slug: str, unit_ref: str, person_ref: str) -> None:
 @person_option
 @clear_errors
 def unit_leader_remove(org_slug: str, unit_ref: str, person_ref: str) -> None:
-    with admin_session() as session:
-        org = tenancy.get_organization(session, org_slug)
-        unit = tenancy.get_unit(session, org, unit_ref)
-        person = leadership.find_person(session, org, person_ref)
-        leadership.revoke_leader(session, org, person, unit)
-        session.commit()
-        click.echo(f"{_who(person)} no longer leads unit {unit.name}.")
+    _change_grant(org_slug, unit_ref, person_ref, grant=False)
 
 
 @unit_leader_group.command("list", help="List a school unit's leaders.")
@@ -128,6 +106,24 @@ def org_people(org_slug: str, search: str | None, as_json: bool) -> None:
             click.echo("Nobody yet: people appear here once they have launched the tool.")
         for p in people:
             click.echo(f"{p.id:>6}  {p.display_name or '-':<32} {p.email or '-'}")
+
+
+def _change_grant(org_slug: str, unit_ref: str | None, person_ref: str, *, grant: bool) -> None:
+    """Name (``grant``) or end the grant of a leader of the organisation, or of a unit when
+    ``unit_ref`` is given, and say so."""
+    with admin_session() as session:
+        org = tenancy.get_organization(session, org_slug)
+        unit = tenancy.get_unit(session, org, unit_ref) if unit_ref is not None else None
+        person = leadership.find_person(session, org, person_ref)
+        if not grant:
+            leadership.revoke_leader(session, org, person, unit)
+        elif unit is None:
+            leadership.grant_organization_leader(session, org, person)
+        else:
+            leadership.grant_unit_leader(session, org, unit, person)
+        session.commit()
+        scope = f"unit {unit.name}" if unit is not None else f"organisation {org.slug}"
+        click.echo(f"{_who(person)} {'now leads' if grant else 'no longer leads'} {scope}.")
 
 
 def _who(person: Person) -> str:

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lti_tool.event_parts import organization_activity, person_actor_by_id
 from lti_tool.goals.events import goal_activity
 from lti_tool.goals.models import CompetenceGoal
 from lti_tool.journeys.authoring import latest_published
 from lti_tool.journeys.models import Assignment, AssignmentLevel, Journey, JourneyVersion
-from lti_tool.lti.models import Registration
 from lti_tool.recording import Recording
-from lti_tool.tenancy.models import Organization, Person, Unit
+from lti_tool.tenancy.models import Organization, Unit
 from xapi.statements import ActivityRef, IdentifiedGroup, Situation
 from xapi.statements import Person as Actor
 
@@ -42,10 +42,7 @@ class AssignmentEvents:
         )
 
     def organization_activity(self) -> ActivityRef:
-        org = self.organization
-        return self.factory.activity(
-            "organization", self.factory.activity_iri("organizations", org.id), {"sv": org.name}
-        )
+        return organization_activity(self.factory, self.organization)
 
     # --- extensions ---------------------------------------------------------------------------
     def journey_extension(self, journey: Journey) -> dict[str, Any]:
@@ -75,16 +72,7 @@ class AssignmentEvents:
         return IdentifiedGroup(home_page=self.recording.base_url, name=f"{kind}/{row_id}")
 
     def _person(self, person_id: int) -> Actor:
-        person = self.session.get(Person, person_id)
-        registration = self.session.get(Registration, person.registration_id) if person else None
-        if person is None or registration is None:  # pragma: no cover - foreign keys
-            raise LookupError(f"person {person_id} of an assignment is gone")
-        return Actor(
-            issuer=registration.issuer,
-            sub=person.sub,
-            name=person.display_name or None,
-            email=person.email,
-        )
+        return person_actor_by_id(self.session, person_id, "an assignment")
 
     # --- statements ---------------------------------------------------------------------------
     def assigned(

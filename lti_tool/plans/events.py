@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lti_tool.event_parts import organization_activity, person_actor_by_id
 from lti_tool.goals.models import CompetenceGoal
-from lti_tool.lti.models import Registration
 from lti_tool.plans.models import DevelopmentPlan, PlanGoal, PlanVersion
 from lti_tool.recording import Recording
-from lti_tool.tenancy.models import Organization, Person, Unit
+from lti_tool.tenancy.models import Organization, Unit
 from xapi.statements import ActivityRef, Situation
 from xapi.statements import Person as Actor
 
@@ -65,23 +65,11 @@ class PlanEvents:
         )
 
     def organization_activity(self) -> ActivityRef:
-        org = self.organization
-        return self.factory.activity(
-            "organization", self.factory.activity_iri("organizations", org.id), {"sv": org.name}
-        )
+        return organization_activity(self.factory, self.organization)
 
     # --- parts --------------------------------------------------------------------------------
     def _actor(self, person_id: int) -> Actor:
-        person = self.session.get(Person, person_id)
-        registration = self.session.get(Registration, person.registration_id) if person else None
-        if person is None or registration is None:  # pragma: no cover - foreign keys
-            raise LookupError(f"person {person_id} of a plan is gone")
-        return Actor(
-            issuer=registration.issuer,
-            sub=person.sub,
-            name=person.display_name or None,
-            email=person.email,
-        )
+        return person_actor_by_id(self.session, person_id, "a plan")
 
     def _situation(
         self,

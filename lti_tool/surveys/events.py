@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lti_tool.event_parts import organization_activity, person_actor
 from lti_tool.frameworks.models import Competence, Framework
 from lti_tool.journeys.models import Journey, JourneyVersion
-from lti_tool.lti.models import Registration
 from lti_tool.recording import Recording
 from lti_tool.surveys.models import Survey, SurveyResponse, SurveyRound
 from lti_tool.surveys.recommendations import Recommendation
@@ -60,21 +60,10 @@ class SurveyEvents:
         )
 
     def organization_activity(self) -> ActivityRef:
-        org = self.organization
-        return self.factory.activity(
-            "organization", self.factory.activity_iri("organizations", org.id), {"sv": org.name}
-        )
+        return organization_activity(self.factory, self.organization)
 
     def _actor(self, person: Person) -> Actor:
-        registration = self.session.get(Registration, person.registration_id)
-        if registration is None:  # pragma: no cover - a foreign key
-            raise LookupError(f"registration of person {person.id} is gone")
-        return Actor(
-            issuer=registration.issuer,
-            sub=person.sub,
-            name=person.display_name or None,
-            email=person.email,
-        )
+        return person_actor(self.session, person)
 
     def _org(self) -> dict[str, Any]:
         org = self.organization
