@@ -40,6 +40,13 @@ def _routes(app: Flask) -> list[tuple[Rule, str]]:
     return found
 
 
+def _has_text_argument(rule: Rule) -> bool:
+    """Whether the route has a URL variable that can hold a NUL (integers cannot)."""
+    return any(
+        type(converter).__name__ != "IntegerConverter" for converter in rule._converters.values()
+    )
+
+
 def _url(rule: Rule, nul_in_path: bool) -> str:
     values: dict[str, Any] = {}
     for name, converter in rule._converters.items():
@@ -73,7 +80,7 @@ def test_edge_refuses_a_nul_in_every_route_with_a_4xx(
     answers = {
         f"{method} {rule.rule}": _send(client, rule, method, kind, token)
         for rule, method in _routes(app)
-        if kind != "path" or rule.arguments - {"registration_id", "context_id", "journey_id"}
+        if kind != "path" or _has_text_argument(rule)
         if method == "POST" or kind not in ("form", "file")
     }
     assert answers and not {route: s for route, s in answers.items() if not 400 <= s < 500}
