@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     launch_session.init_app(app)
     app.jinja_env.globals["url_with_token"] = launch_session.url_with_token
+    app.jinja_env.globals["url_in_language"] = launch_session.url_in_language
 
     from lti_tool.cli import register_commands
 

@@ -98,6 +98,20 @@ def url_with_token(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, **values)
 
 
+def url_in_language(code: str) -> str:
+    """This page in another language: its path and (for a GET) its query, with ``lang`` set.
+
+    The query stays, so a page that needs it (``/plans/new?person=…``) keeps what it shows.
+    """
+    values: dict[str, Any] = dict(request.view_args or {})
+    if request.method == "GET":
+        for key, items in request.args.to_dict(flat=False).items():
+            if key not in (PARAM, "lang") and key not in values:
+                values[key] = items
+    values["lang"] = code
+    return url_with_token(request.endpoint or "home.index", **values)
+
+
 def _without_token(location: str, token: str) -> str:
     """``location`` without its ``lt`` parameter when that is ``token`` on the tool's host."""
     parts = urlsplit(location)
