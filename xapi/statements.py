@@ -58,6 +58,21 @@ class IdentifiedGroup:
 
 
 @dataclass(frozen=True)
+class Team:
+    """People working together (a group of colleagues): the statement's ``context.team``.
+
+    An identified group (an account at ``home_page`` named by the group's stable key) that lists
+    its members as agents, each under the organisation's privacy policy.
+    """
+
+    home_page: str
+    name: str
+    members: tuple[Person, ...]
+    # The group's own name, shown only where the policy includes people's names.
+    title: str | None = None
+
+
+@dataclass(frozen=True)
 class PrivacyPolicy:
     """Per organisation: pseudonymise the account name, and whether to include name and e-mail."""
 
@@ -120,6 +135,8 @@ class Situation:
     language: str | None = None
     # Further context extensions of the profile, by their key (``journey-version``, ``role``...).
     extensions: dict[str, Any] = field(default_factory=dict)
+    # The group the actor works in (``context.team``).
+    team: Team | None = None
 
 
 def _tagged(names: dict[str, str]) -> dict[str, str]:
@@ -137,6 +154,17 @@ def actor_agent(person: Person, policy: PrivacyPolicy) -> Agent:
     if policy.include_identity and policy.pseudonymise_key is None and person.name:
         agent.name = person.name
     return agent
+
+
+def team_group(team: Team, policy: PrivacyPolicy) -> Group:
+    """``context.team``: the group's account and its members, pseudonymised when asked."""
+    group = Group(
+        account=AgentAccount(home_page=team.home_page, name=team.name),
+        member=[actor_agent(member, policy) for member in team.members],
+    )
+    if team.title and policy.include_identity and policy.pseudonymise_key is None:
+        group.name = team.title
+    return group
 
 
 def group_actor(group: IdentifiedGroup) -> Group:
@@ -198,6 +226,8 @@ class StatementFactory:
         )
         if situation.registration is not None:
             context.registration = situation.registration
+        if situation.team is not None:
+            context.team = team_group(situation.team, policy)
         if situation.language:
             context.language = LANGUAGE_TAGS.get(situation.language, situation.language)
         statement = Statement(

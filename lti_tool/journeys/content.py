@@ -149,8 +149,114 @@ class PracticeConfig(_Model):
     max_file_mb: Annotated[int, Field(ge=1, le=MAX_FILE_MB)] = 10
 
 
+class LiveSessionConfig(_Model):
+    """A live session (träff): the meeting's purpose here; its occurrences are scheduled per
+    course by its facilitators (``collegial.models.Occurrence``)."""
+
+    type: Literal["live_session"] = "live_session"
+    description: Markdown
+    duration_minutes: Annotated[int, Field(ge=5, le=24 * 60)] = 60
+    # Learners may check themselves in with the code shown in the room.
+    self_check_in: bool = True
+    # How long before the start the check-in code is accepted (it is accepted until the end).
+    check_in_opens_minutes: Annotated[int, Field(ge=0, le=240)] = 15
+
+
+PhaseKind = Literal["prepare", "meet", "practice", "follow_up"]
+PHASE_KINDS: tuple[PhaseKind, ...] = ("prepare", "meet", "practice", "follow_up")
+
+
+class ProtocolTurn(_Model):
+    """One timed turn of a meeting's talk protocol (e.g. "clarifying questions", 5 minutes)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    minutes: Annotated[int, Field(ge=1, le=180)]
+    # Who speaks: a role of the protocol ("presenter", "the group"...), as the author names it.
+    speaker: Annotated[str, Field(max_length=200)] = ""
+    guidance: Annotated[str, Field(max_length=2000)] = ""
+
+
+class CyclePhase(_Model):
+    """A phase of a collegial cycle; an empty title reads as the kind's own name."""
+
+    key: Key
+    kind: PhaseKind
+    title: Annotated[str, Field(max_length=300)] = ""
+    instructions: Markdown
+    # prepare: the individual reflection's minimum length.
+    reflection_min_length: Annotated[int, Field(ge=1, le=10_000)] = 1
+    # meet: the roles and timed turns of the talk protocol.
+    roles: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=10
+    )
+    protocol: list[ProtocolTurn] = Field(default_factory=list, max_length=20)
+    # practice: what evidence members may give (as in a practice task).
+    evidence_kinds: list[EvidenceKind] = Field(
+        default_factory=lambda: list(EVIDENCE_KINDS), min_length=1
+    )
+    file_types: list[Annotated[str, Field(pattern=r"^[a-z0-9]{1,10}$")]] = Field(
+        default_factory=lambda: list(DEFAULT_FILE_TYPES)
+    )
+    max_file_mb: Annotated[int, Field(ge=1, le=MAX_FILE_MB)] = 10
+
+
+def default_phases() -> list[CyclePhase]:
+    """Prepare, meet (a collegial supervision round), try in practice, follow up together."""
+    supervision = [
+        {"title": "Presentation", "minutes": 5, "speaker": "Presenter"},
+        {"title": "Clarifying questions", "minutes": 5, "speaker": "Colleagues"},
+        {"title": "Reflection without the presenter", "minutes": 10, "speaker": "Colleagues"},
+        {"title": "Response", "minutes": 5, "speaker": "Presenter"},
+    ]
+    return [
+        CyclePhase.model_validate({"kind": "prepare"}),
+        CyclePhase.model_validate(
+            {
+                "kind": "meet",
+                "roles": ["Presenter", "Facilitator", "Colleagues"],
+                "protocol": supervision,
+            }
+        ),
+        CyclePhase.model_validate({"kind": "practice"}),
+        CyclePhase.model_validate({"kind": "follow_up"}),
+    ]
+
+
+class CollegialCycleConfig(_Model):
+    """A collegial learning cycle run by a group through its phases, in order."""
+
+    type: Literal["collegial_cycle"] = "collegial_cycle"
+    intro: Markdown
+    phases: list[CyclePhase] = Field(default_factory=default_phases, min_length=1, max_length=8)
+    # Each member gives feedback on at least one colleague's practice evidence.
+    peer_feedback_required: bool = True
+    feedback_strengths: Annotated[int, Field(ge=0, le=5)] = 2
+    feedback_next_steps: Annotated[int, Field(ge=0, le=5)] = 1
+
+    @field_validator("phases")
+    @classmethod
+    def _unique_phase_keys(cls, phases: list[CyclePhase]) -> list[CyclePhase]:
+        keys = [p.key for p in phases]
+        if len(set(keys)) != len(keys):
+            raise ValueError("phase keys must be unique within a collegial cycle")
+        return phases
+
+    @model_validator(mode="after")
+    def _feedback_has_parts(self) -> CollegialCycleConfig:
+        if self.peer_feedback_required and self.feedback_strengths + self.feedback_next_steps < 1:
+            raise ValueError("required peer feedback needs at least one strength or next step")
+        if self.peer_feedback_required and not any(p.kind == "practice" for p in self.phases):
+            raise ValueError("peer feedback is given on practice evidence: add a practice phase")
+        return self
+
+
 StepConfig = Annotated[
-    ContentConfig | ReflectionConfig | KnowledgeCheckConfig | PracticeConfig,
+    ContentConfig
+    | ReflectionConfig
+    | KnowledgeCheckConfig
+    | PracticeConfig
+    | LiveSessionConfig
+    | CollegialCycleConfig,
     Field(discriminator="type"),
 ]
 

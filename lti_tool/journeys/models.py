@@ -53,6 +53,8 @@ class StepType(StrEnum):
     REFLECTION = "reflection"
     KNOWLEDGE_CHECK = "knowledge_check"
     PRACTICE = "practice"
+    LIVE_SESSION = "live_session"  # a meeting with occurrences, sign-up and attendance
+    COLLEGIAL_CYCLE = "collegial_cycle"  # a group's prepare - meet - try - follow-up cycle
 
 
 class ProgressStatus(StrEnum):

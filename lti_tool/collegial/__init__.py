@@ -1,0 +1,1 @@
+"""Groups of colleagues, live sessions with attendance, and collegial learning cycles."""
