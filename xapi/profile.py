@@ -14,72 +14,44 @@ follows. The statement templates and patterns live in :mod:`xapi.profile_templat
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-NAMESPACE = "https://w3id.org/xapi/lti-journeys"
-PROFILE_VERSION = "2.0"
-VERSION_IRI = f"{NAMESPACE}/v{PROFILE_VERSION}"
-# A school unit with a skolenhetskod (national, 8 digits) is the activity SCHOOL_UNITS + code in
-# every installation; without one it is minted under the installation's base URL.
-SCHOOL_UNITS = f"{NAMESPACE}/school-units/"
-PROFILE_ACTIVITY_TYPE = "http://adlnet.gov/expapi/activities/profile"
-# The first version minted its IRIs under each installation's base URL (``BASE/xapi/profile``);
-# ``lti-journeys xapi replay`` rewrites statements stored with them (see docs/xapi-profile.md).
-LEGACY_PROFILE_PATH = "/xapi/profile"
+from xapi.profile_collegial import COLLEGIAL_EXTENSIONS, COLLEGIAL_TYPES, COLLEGIAL_VERBS
+from xapi.profile_concepts import (
+    ACTIVITY_STREAMS,
+    ADL_ACTIVITY,
+    ADL_VERB,
+    ADL_VERB_W3ID,
+    CMI5_RESULT,
+    LEGACY_PROFILE_PATH,
+    NAMESPACE,
+    PROFILE_ACTIVITY_TYPE,
+    PROFILE_VERSION,
+    SCHOOL_UNITS,
+    TINCAN_ACTIVITY,
+    TINCAN_VERB,
+    VERSION_IRI,
+    Concept,
+)
+from xapi.profile_concepts import NAMED as _NAMED
+from xapi.profile_concepts import STRING as _STRING
+from xapi.profile_concepts import extension_concept as _ext
+from xapi.profile_concepts import type_concept as _type
+from xapi.profile_concepts import verb_concept as _verb
 
-ADL_VERB = "http://adlnet.gov/expapi/verbs/"
-ADL_VERB_W3ID = "https://w3id.org/xapi/adl/verbs/"
-ADL_ACTIVITY = "http://adlnet.gov/expapi/activities/"
-TINCAN_VERB = "http://id.tincanapi.com/verb/"
-ACTIVITY_STREAMS = "http://activitystrea.ms/schema/1.0/"
-CMI5_RESULT = "https://w3id.org/xapi/cmi5/result/extensions/"
-TINCAN_ACTIVITY = "http://id.tincanapi.com/activitytype/"
-
-_STRING = {"type": "string"}
-_NAMED = {"type": ["string", "null"], "maxLength": 300}
-
-
-@dataclass(frozen=True)
-class Concept:
-    """A verb, activity type or extension of the profile.
-
-    ``kind`` is the xAPI Profiles concept type (``Verb``, ``ActivityType``, ``ContextExtension``,
-    ``ResultExtension`` or ``ActivityExtension``); ``schema`` is the JSON Schema of an
-    extension's value, published as its ``inlineSchema``.
-    """
-
-    key: str
-    kind: str
-    iri: str
-    en: str
-    sv: str
-    definition: str
-    schema: dict[str, Any] | None = field(default=None, compare=False)
-
-    def display(self) -> dict[str, str]:
-        return {"en-US": self.en, "sv-SE": self.sv}
-
-    @property
-    def own(self) -> bool:
-        """Whether the concept is minted (and so described and resolved) by this profile."""
-        return self.iri.startswith(NAMESPACE + "/")
-
-
-def _verb(key: str, iri: str, en: str, sv: str, definition: str) -> Concept:
-    return Concept(key, "Verb", iri, en, sv, definition)
-
-
-def _type(key: str, iri: str, en: str, sv: str, definition: str) -> Concept:
-    return Concept(key, "ActivityType", iri, en, sv, definition)
-
-
-def _ext(
-    key: str, kind: str, iri: str, en: str, sv: str, definition: str, schema: dict[str, Any]
-) -> Concept:
-    return Concept(key, kind, iri, en, sv, definition, schema)
-
+# Re-exported: the namespace constants are part of this module's interface.
+__all__ = [
+    "LEGACY_PROFILE_PATH",
+    "NAMESPACE",
+    "PROFILE",
+    "PROFILE_ACTIVITY_TYPE",
+    "PROFILE_VERSION",
+    "SCHOOL_UNITS",
+    "VERSION_IRI",
+    "Concept",
+    "Profile",
+]
 
 VERBS: tuple[Concept, ...] = (
     _verb("launched", ADL_VERB + "launched", "launched", "startade",
@@ -94,19 +66,24 @@ VERBS: tuple[Concept, ...] = (
     _verb("answered", ADL_VERB + "answered", "answered", "besvarade",
           "The learner answered a question of a knowledge check."),
     _verb("attempted", ADL_VERB + "attempted", "attempted", "försökte",
-          "The learner submitted evidence for a practice task."),
+          "The learner submitted evidence for a practice task, or evidence from practice in a "
+          "collegial cycle."),
     _verb("completed", ADL_VERB + "completed", "completed", "slutförde",
-          "The learner met the completion rule of a step or a journey."),
+          "The learner met the completion rule of a step or a journey, or a phase of a "
+          "collegial cycle was done (by a member, or by the group)."),
     _verb("passed", ADL_VERB + "passed", "passed", "klarade",
           "The learner reached the mastery score of a knowledge check."),
     _verb("failed", ADL_VERB + "failed", "failed", "klarade inte",
           "The learner did not reach the mastery score of a knowledge check."),
     _verb("commented", ADL_VERB + "commented", "commented", "kommenterade",
-          "The learner wrote (or changed) a reflection."),
+          "The learner wrote (or changed) a reflection, or their individual reflection in a "
+          "collegial cycle's preparation."),
     _verb("replied", TINCAN_VERB + "replied", "replied", "svarade",
-          "A message in the dialogue on a reflection, by an instructor or by the learner."),
+          "A message in the dialogue on a reflection (by an instructor or by the learner), or a "
+          "comment on an entry of a group's logbook (by a member or a facilitator)."),
     _verb("attended", ADL_VERB + "attended", "attended", "närvarade vid",
-          "The learner attended a live session."),
+          "The person attended an occurrence of a live session (result.duration: its length; "
+          "context extension session: self check-in or marked by the facilitator)."),
     _verb("waived", ADL_VERB_W3ID + "waived", "waived", "fick tillgodoräknat",
           "A step was waived because the learner rated its goals as mastered (only under the "
           "journey's waive policy)."),
@@ -124,9 +101,11 @@ VERBS: tuple[Concept, ...] = (
           "A journey was assigned to the organisation, a school unit or a person, or a person "
           "chose it for themselves (context extension assignment)."),
     _verb("registered", ADL_VERB + "registered", "registered", "registrerades i",
-          "The person is a member of the course in the learning platform (its roster)."),
+          "The person is a member of the course in the learning platform (its roster), or "
+          "signed up for an occurrence of a live session (a place, or the waiting list)."),
     _verb("left", ACTIVITY_STREAMS + "leave", "left", "lämnade",
-          "The person is no longer a member of the course in the learning platform."),
+          "The person is no longer a member of the course in the learning platform, or left a "
+          "group of colleagues."),
     _verb("created", ACTIVITY_STREAMS + "create", "created", "satte upp",
           "A leader set a goal of the organisation or of a school unit (goal set)."),
     _verb("updated", ACTIVITY_STREAMS + "update", "updated", "ändrade",
@@ -419,6 +398,11 @@ EXTENSIONS: tuple[Concept, ...] = (
          "in the framework's levels) and due date.", _PLAN_GOAL_SCHEMA),
 )  # fmt: skip
 
+# Group work: groups, live sessions, collegial cycles (``xapi.profile_collegial``).
+VERBS = (*VERBS, *COLLEGIAL_VERBS)
+ACTIVITY_TYPES = (*ACTIVITY_TYPES, *COLLEGIAL_TYPES)
+EXTENSIONS = (*EXTENSIONS, *COLLEGIAL_EXTENSIONS)
+
 
 class Profile:
     """The profile's concepts by key, and its JSON-LD document."""
@@ -494,6 +478,11 @@ class Profile:
             "versions": [
                 {
                     "id": self.version_iri,
+                    "wasRevisionOf": [f"{NAMESPACE}/v2.0"],
+                    "generatedAtTime": datetime(2026, 12, 8, tzinfo=UTC).isoformat(),
+                },
+                {
+                    "id": f"{NAMESPACE}/v2.0",
                     "wasRevisionOf": [f"{NAMESPACE}/v1.0.0"],
                     "generatedAtTime": datetime(2026, 12, 7, tzinfo=UTC).isoformat(),
                 },

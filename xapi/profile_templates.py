@@ -55,6 +55,10 @@ _GOAL_PARENT = _r(
     all=["{type:journey}", "{type:goal}"],
 )
 _NO_TEXT = _r("$.result.response", "excluded")
+_TEAM = _r("$.context.team.member[*]", "included")
+_GROUP = _r(_ext("context", "group"), "included")
+_PHASE = _r(_ext("context", "cycle-phase"), "included")
+_SESSION = _r(_ext("context", "session"), "included")
 
 TEMPLATES: tuple[Template, ...] = (
     Template("launched", "launched", "tool", "launch", "Launch",
@@ -192,6 +196,62 @@ TEMPLATES: tuple[Template, ...] = (
              "Individual goal done", "The employee marked an individual goal of their plan as "
              "done.", (_r("$.result.completion", "included", all=[True]),),
              parent=("development-plan",)),
+    # --- group work (xapi.profile_collegial) ---------------------------------------------------
+    Template("group-joined", "joined", "group", "collegial", "Joined a group",
+             "The person became a member of a group of colleagues (joined an open group, was "
+             "placed in one, or an import from the platform did).",
+             (_TEAM, _GROUP)),
+    Template("group-left", "left", "group", "collegial", "Left a group",
+             "The person is no longer a member of the group; the team lists who is left.",
+             (_GROUP,)),
+    Template("session-registered", "registered", "meeting", "collegial", "Signed up for a session",
+             "The person signed up for an occurrence of a live session: a place, or the waiting "
+             "list (status and position in the session extension); also when a place came free "
+             "and moved them up from the waiting list.",
+             (_SESSION, _r(_ext("context", "session") + ".status", "included")),
+             parent=("step",)),
+    Template("session-unregistered", "unregistered", "meeting", "collegial",
+             "Cancelled a sign-up", "The person cancelled their place or left the waiting list.",
+             (_SESSION,), parent=("step",)),
+    Template("session-checked-in", "checked-in", "meeting", "collegial", "Checked in",
+             "The person checked in to the occurrence themselves with the code shown in the "
+             "room.", (_SESSION,), parent=("step",)),
+    Template("session-attended", "attended", "meeting", "collegial", "Attended a session",
+             "The person attended the occurrence; the duration is the occurrence's length and "
+             "the session extension says how attendance was recorded.",
+             (_SESSION, _r("$.result.duration", "included"),
+              _r(_ext("context", "session") + ".method", "included")),
+             parent=("step",)),
+    Template("phase-reflected", "commented", "cycle-phase", "collegial", "Preparation reflected",
+             "A member wrote (or changed) their individual reflection in a preparation phase; "
+             "only its length is recorded.",
+             (_TEAM, _GROUP, _PHASE, _r(_ext("result", "text-length"), "included"), _NO_TEXT),
+             parent=("step",)),
+    Template("phase-evidence", "attempted", "cycle-phase", "collegial", "Practice evidence given",
+             "A member gave their evidence from practice (text, a link or a file).",
+             (_TEAM, _GROUP, _PHASE,
+              _r("$.result.response", "included", any=["text", "link", "file"])),
+             parent=("step",)),
+    Template("phase-completed", "completed", "cycle-phase", "collegial", "Phase done",
+             "A phase of a collegial cycle was done: by the member (individual phases) or by the "
+             "group (the meeting, the shared follow-up).",
+             (_TEAM, _GROUP, _PHASE, _r("$.result.completion", "included", all=[True])),
+             parent=("step",)),
+    Template("logbook-posted", "posted", "logbook-entry", "collegial", "Logbook entry written",
+             "A member wrote an entry in the group's logbook; only its length is recorded.",
+             (_TEAM, _GROUP, _r(_ext("result", "text-length"), "included"), _NO_TEXT),
+             grouping=("group",)),
+    Template("logbook-replied", "replied", "logbook-entry", "collegial", "Logbook comment",
+             "A member or a facilitator commented on an entry of the group's logbook; only the "
+             "comment's length is recorded.",
+             (_TEAM, _GROUP, _r(_ext("result", "text-length"), "included"), _NO_TEXT),
+             grouping=("group",)),
+    Template("peer-feedback-given", "gave-feedback", "practice-evidence", "collegial",
+             "Peer feedback given",
+             "A member gave structured feedback on a colleague's evidence from practice; the "
+             "result counts its strengths and next steps.",
+             (_TEAM, _GROUP, _r(_ext("result", "peer-feedback"), "included"), _NO_TEXT),
+             parent=("cycle-phase",)),
 )  # fmt: skip
 
 # Rules every statement of a family carries.
@@ -242,6 +302,11 @@ _FAMILY_RULES: dict[str, tuple[dict[str, Any], ...]] = {
         _r(_ext("context", "assignment"), "included"),
         _r(_ext("context", "journey"), "included"),
         _r("$.context.contextActivities.grouping[*].definition.type", "included"),
+    ),
+    "collegial": (
+        _r(_ext("context", "role"), "recommended"),
+        _r(_ext("context", "platform"), "recommended"),
+        _r("$.context.registration", "recommended"),
     ),
     "plan": (
         _r(_ext("context", "plan"), "included"),
@@ -336,7 +401,8 @@ def patterns(profile: Profile) -> list[dict[str, Any]]:
     actions = [
         template_iri(t.key)
         for t in TEMPLATES
-        if t.family == "enrollment" and t.key not in ("initialized", "previewed")
+        if t.family in ("enrollment", "collegial")
+        and t.key not in ("initialized", "previewed", "group-joined", "group-left")
     ]
     return [
         _pattern(

@@ -240,6 +240,10 @@ class JourneyEvents:
         )
 
     # --- statements ---------------------------------------------------------------------------
+    def situation(self, parents: tuple[ActivityRef, ...], actor: Person | None = None) -> Situation:
+        """The enrollment's context, for statements built elsewhere (group work)."""
+        return self._situation(parents, actor)
+
     def _situation(
         self, parents: tuple[ActivityRef, ...], actor: Person | None = None
     ) -> Situation:

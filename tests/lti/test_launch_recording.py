@@ -24,7 +24,7 @@ def test_launch_records_launched_statement(launcher: Launcher, app: Flask) -> No
     assert full["actor"]["account"] == {"homePage": launcher.platform.issuer, "name": "user-77"}
     assert (
         full["context"]["contextActivities"]["category"][0]["id"]
-        == "https://w3id.org/xapi/lti-journeys/v2.0"
+        == "https://w3id.org/xapi/lti-journeys/v2.1"
     )
 
 

@@ -106,7 +106,7 @@ def test_statement_context_has_registration_parents_category_and_extensions() ->
     )["context"]
     assert context["registration"] == str(registration)  # type: ignore[index]
     assert context["contextActivities"]["category"][0] == {  # type: ignore[index]
-        "id": "https://w3id.org/xapi/lti-journeys/v2.0",
+        "id": "https://w3id.org/xapi/lti-journeys/v2.1",
         "objectType": "Activity",
         "definition": {"type": "http://adlnet.gov/expapi/activities/profile"},
     }
