@@ -15,6 +15,7 @@ def test_group_of_member_prefers_the_course_group_then_the_units(
     app: Flask, registration: Registration
 ) -> None:
     with get_database(app).session() as session:
+        registration = session.get_one(Registration, registration.id)
         org_id = registration.organization_id
         unit = Unit(organization_id=org_id, name="Norrskolan")
         session.add(unit)
