@@ -92,6 +92,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lti_tool.plans.views import register_plans
 
     register_plans(app)
+    from lti_tool.collegial.group_views import register_groups
+
+    register_groups(app)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
 

@@ -61,6 +61,18 @@ PROTECTED_ROUTES = [
     ("plans.save_plan", "/plans/plan-1/edit"),
     ("plans.agree_plan", "/plans/plan-1/agree"),
     ("plans.mark_goal", "/plans/plan-1/goals/goal-1"),
+    ("groups.create_course_group", "/groups/new"),
+    ("groups.split_course_roster", "/groups/split"),
+    ("groups.import_groups", "/groups/import"),
+    ("groups.create_unit_group", "/groups/units/1/new"),
+    ("groups.edit_group", "/groups/group-key/edit"),
+    ("groups.add_member", "/groups/group-key/members"),
+    ("groups.remove_member", "/groups/group-key/members/remove"),
+    ("groups.add_facilitator", "/groups/group-key/facilitators"),
+    ("groups.remove_facilitator", "/groups/group-key/facilitators/remove"),
+    ("groups.delete_group", "/groups/group-key/delete"),
+    ("groups.join_group", "/groups/group-key/join"),
+    ("groups.leave_group", "/groups/group-key/leave"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]

@@ -139,6 +139,9 @@ class Context(Base):
     ags_lineitems_url: Mapped[str | None] = mapped_column(String(1000))
     ags_scopes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     roster_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The platform's Course Groups Service for this course, from the launch (Canvas group sets).
+    groups_url: Mapped[str | None] = mapped_column(String(1000))
+    group_sets_url: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -75,7 +75,16 @@ _UPSERTS: dict[type[Base], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ..
     Context: (
         ("registration_id", "context_id"),
         ("updated_at",),
-        ("title", "label", "unit_id", "nrps_url", "ags_lineitems_url", "ags_scopes"),
+        (
+            "title",
+            "label",
+            "unit_id",
+            "nrps_url",
+            "ags_lineitems_url",
+            "ags_scopes",
+            "groups_url",
+            "group_sets_url",
+        ),
     ),
     ResourceLink: (
         ("context_id", "resource_link_id"),
@@ -187,6 +196,7 @@ def provision_launch(
             custom,
             _nrps_url(claims),
             _ags_endpoint(claims),
+            _groups_endpoint(claims),
         )
         raw_roles = claims.get(CLAIM + "roles") or []
         membership = _upsert(
@@ -271,6 +281,27 @@ def _nrps_url(claims: dict[str, Any]) -> str | None:
     return _text(url, 1000) if isinstance(url, str) and url.startswith("http") else None
 
 
+GROUPS_CLAIM = "https://purl.imsglobal.org/spec/lti-gs/claim/groupsservice"
+
+
+@dataclass(frozen=True)
+class GroupsEndpoint:
+    """The launch's Course Groups Service claim: the course's groups and group sets URLs."""
+
+    groups: str
+    group_sets: str | None
+
+
+def _groups_endpoint(claims: dict[str, Any]) -> GroupsEndpoint | None:
+    service = claims.get(GROUPS_CLAIM)
+    if not isinstance(service, dict):
+        return None
+    groups = _url(service.get("context_groups_url"))
+    if groups is None:
+        return None
+    return GroupsEndpoint(groups=groups, group_sets=_url(service.get("context_group_sets_url")))
+
+
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
@@ -311,6 +342,7 @@ def _context_and_link(
     custom: dict[str, Any],
     nrps_url: str | None = None,
     ags: AgsEndpoint | None = None,
+    groups: GroupsEndpoint | None = None,
 ) -> tuple[Context, ResourceLink | None]:
     """The launch's context and resource link: read together, written only if missing or changed."""
     context_id = _text(claim.get("id"), 255) or ""
@@ -330,6 +362,8 @@ def _context_and_link(
         or (nrps_url and nrps_url != context.nrps_url)
         or (ags is not None and ags.lineitems and ags.lineitems != context.ags_lineitems_url)
         or (ags is not None and ags.scopes != context.ags_scopes)
+        or (groups is not None and groups.groups != context.groups_url)
+        or (groups is not None and groups.group_sets != context.group_sets_url)
     ):
         now = utcnow()
         context = _upsert(
@@ -346,6 +380,8 @@ def _context_and_link(
                 "nrps_url": nrps_url,
                 "ags_lineitems_url": ags.lineitems if ags is not None else None,
                 "ags_scopes": ags.scopes if ags is not None else None,
+                "groups_url": groups.groups if groups is not None else None,
+                "group_sets_url": groups.group_sets if groups is not None else None,
                 "created_at": now,
                 "updated_at": now,
             },
