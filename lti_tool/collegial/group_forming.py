@@ -45,7 +45,7 @@ def course_people(session: Session, context: Context) -> tuple[list[Person], lis
             Membership.context_id == context.id,
             Membership.organization_id == context.organization_id,
         )
-    ).tuples():
+    ):
         people[person.sub] = person
         if is_staff(membership.tool_roles):
             staff_subs.add(person.sub)
@@ -186,7 +186,7 @@ def roster_choices(
             select(GroupMember.person_id, Group)
             .join(Group, Group.id == GroupMember.group_id)
             .where(GroupMember.scope == scope, GroupMember.role == GroupRole.MEMBER)
-        ).tuples()
+        )
     }
     return [(p, groups.get(p.id)) for p in learners], staff
 

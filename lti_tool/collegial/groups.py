@@ -174,7 +174,8 @@ def delete_group(session: Session, group: Group, recording: Recording) -> None:
     members = [m for m in group.members if m.role == GroupRole.MEMBER]
     statements = []
     for row in members:
-        session.delete(row)
+        # Out of the collection (delete-orphan deletes it), so the group's own delete skips it.
+        group.members.remove(row)
         session.flush()
         events.forget(group)
         statements.append(events.left(group, row.person))

@@ -56,6 +56,11 @@ class TestPlatform:
         self.scores: list[dict[str, Any]] = []
         self.score_requests: list[dict[str, str]] = []
         self.score_status = 200
+        # LTI Course Groups Service: the course's groups and group sets; who is in which group
+        # is in the roster's members (``group_enrollments``).
+        self.groups: list[dict[str, Any]] = []
+        self.group_sets: list[dict[str, Any]] = []
+        self.group_requests: list[dict[str, str]] = []
         # LTI Dynamic Registration: the OpenID configuration and what registering answers.
         self.product = "moodle"
         self.configuration_overrides: dict[str, Any] = {}
@@ -73,6 +78,9 @@ class TestPlatform:
         self.scores.clear()
         self.score_requests.clear()
         self.score_status = 200
+        self.groups = []
+        self.group_sets = []
+        self.group_requests.clear()
 
     # --- the JWKS server ---------------------------------------------------------------------
     @property
@@ -208,6 +216,9 @@ class TestPlatform:
                         ],
                     )
                     return
+                if self.path.startswith(("/groups", "/group_sets")):
+                    self._get_groups()
+                    return
                 if self.path.startswith("/nrps"):
                     if not (self.headers.get("Authorization") or "").startswith("Bearer token-"):
                         self._json(401, {"error": "unauthorized"})
@@ -229,6 +240,26 @@ class TestPlatform:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _get_groups(self) -> None:
+                platform.group_requests.append(
+                    {"path": self.path, "accept": self.headers.get("Accept", "")}
+                )
+                if not self._authorized():
+                    return
+                if self.path.startswith("/group_sets"):
+                    self._json(
+                        200, {"id": platform.base_url + "/group_sets", "sets": platform.group_sets}
+                    )
+                    return
+                # Two pages, as the roster: the second through ``Link: rel="next"``.
+                half = len(platform.groups) // 2
+                if self.path == "/groups":
+                    link = f'<{platform.base_url}/groups?page=2>; rel="next"'
+                    body = {"id": platform.base_url + "/groups", "groups": platform.groups[:half]}
+                    self._json(200, body, {"Link": link})
+                else:
+                    self._json(200, {"groups": platform.groups[half:]})
 
             def log_message(self, *args: Any) -> None:
                 return None
@@ -267,6 +298,15 @@ class TestPlatform:
         }
         document.update(self.configuration_overrides)
         return document
+
+    def groups_service(self) -> dict[str, Any]:
+        """The launch claim of the platform's Course Groups Service."""
+        return {
+            "scope": ["https://purl.imsglobal.org/spec/lti-gs/scope/contextgroup.readonly"],
+            "context_groups_url": self.base_url + "/groups",
+            "context_group_sets_url": self.base_url + "/group_sets",
+            "service_versions": ["1.0"],
+        }
 
     def stop(self) -> None:
         if self._server is not None:
