@@ -25,6 +25,7 @@ from lti_tool.collegial.models import Group, GroupMember, GroupRole, GroupSource
 from lti_tool.lti.keys import SigningKey
 from lti_tool.lti.models import Registration
 from lti_tool.lti.outbound import HttpError
+from lti_tool.lti.roles import is_staff, map_roles
 from lti_tool.lti.services import (
     MAX_PAGE_BYTES,
     MAX_PAGES,
@@ -36,7 +37,7 @@ from lti_tool.lti.services import (
     reason_of,
 )
 from lti_tool.recording import Recording
-from lti_tool.tenancy.models import Context, Organization
+from lti_tool.tenancy.models import Context, Organization, Person
 
 GROUPS_SCOPE = "https://purl.imsglobal.org/spec/lti-gs/scope/contextgroup.readonly"
 GROUPS_MEDIA_TYPE = "application/vnd.ims.lti-gs.v1.contextgroupcontainer+json"
@@ -49,6 +50,15 @@ class PlatformGroup:
     id: str
     name: str
     set_id: str | None
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A member of the course as the platform's roster lists them."""
+
+    name: str | None
+    email: str | None
+    staff: bool
 
 
 @dataclass(frozen=True)
@@ -143,15 +153,23 @@ def fetch_platform_groups(
 
 def _enrollments(
     context: Context, registration: Registration, tokens: AccessTokens, key: SigningKey, ends: float
-) -> dict[str, list[str]]:
-    """Per platform group id: the ``sub`` of its active members, from the roster."""
+) -> tuple[dict[str, list[str]], dict[str, Listed]]:
+    """Per platform group id the ``sub`` of its active members, and each member, from the
+    roster."""
     token = tokens.get(ServiceRegistration.of(registration), (NRPS_SCOPE,), key)
     members = tokens.fetch_members(context.nrps_url or "", token, max(ends - time.monotonic(), 1.0))
     found: dict[str, list[str]] = {}
+    listed: dict[str, Listed] = {}
     for member in members:
         sub = member.get("user_id")
-        if not isinstance(sub, str) or member.get("status", "Active") != "Active":
+        if not isinstance(sub, str) or not sub or member.get("status", "Active") != "Active":
             continue
+        roles = member.get("roles")
+        listed[sub[:255]] = Listed(
+            _text(member.get("name"), 255),
+            _text(member.get("email"), 320),
+            is_staff(map_roles(roles if isinstance(roles, list) else [])),
+        )
         enrollments = member.get("group_enrollments")
         for enrollment in enrollments if isinstance(enrollments, list) else []:
             group_id = (
@@ -159,7 +177,7 @@ def _enrollments(
             )
             if group_id:
                 found.setdefault(group_id, []).append(sub[:255])
-    return found
+    return found, listed
 
 
 def import_platform_groups(
@@ -191,8 +209,41 @@ def import_platform_groups(
         raise GroupError("group_set_unknown", _("The platform has no such group set any more."))
     target = set_id if set_id is not None else (set_ids[0] if set_ids else "")
     chosen = [g for g in groups if (g.set_id or "") == target]
-    enrolled = _enrollments(context, registration, tokens, signing, ends)
-    return _apply(session, context, recording, chosen, enrolled)
+    enrolled, listed = _enrollments(context, registration, tokens, signing, ends)
+    return _apply(session, context, recording, chosen, enrolled, listed)
+
+
+def _listed_people(
+    session: Session, context: Context, listed: dict[str, Listed], known: set[str]
+) -> dict[str, Person]:
+    """The people of the roster the course does not know yet: found, or added (as the roster
+    worker would have), so the platform's groups are whole before everyone has launched."""
+    wanted = [sub for sub in listed if sub not in known]
+    found = (
+        {
+            p.sub: p
+            for p in session.scalars(
+                select(Person).where(
+                    Person.registration_id == context.registration_id, Person.sub.in_(wanted)
+                )
+            )
+        }
+        if wanted
+        else {}
+    )
+    for sub in wanted:
+        if sub not in found:
+            member = listed[sub]
+            found[sub] = Person(
+                organization_id=context.organization_id,
+                registration_id=context.registration_id,
+                sub=sub,
+                name=member.name,
+                email=member.email,
+            )
+            session.add(found[sub])
+    session.flush()
+    return found
 
 
 def _apply(
@@ -201,12 +252,14 @@ def _apply(
     recording: Recording,
     chosen: list[PlatformGroup],
     enrolled: dict[str, list[str]],
+    listed: dict[str, Listed],
 ) -> ImportResult:
     """Make or update the groups and their members in one transaction."""
     scope = scope_of(context.id, None)
     learners, staff = course_people(session, context)
     by_sub = {p.sub: p for p in learners}
-    staff_subs = {p.sub for p in staff}
+    staff_subs = {p.sub for p in staff} | {sub for sub, m in listed.items() if m.staff}
+    by_sub.update(_listed_people(session, context, listed, set(by_sub) | staff_subs))
     existing = {
         g.external_id: g
         for g in session.scalars(
