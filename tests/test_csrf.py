@@ -61,6 +61,14 @@ PROTECTED_ROUTES = [
     ("plans.save_plan", "/plans/plan-1/edit"),
     ("plans.agree_plan", "/plans/plan-1/agree"),
     ("plans.mark_goal", "/plans/plan-1/goals/goal-1"),
+    ("sessions.sign_up", "/sessions/occurrences/occ-1/sign-up"),
+    ("sessions.cancel_signup", "/sessions/occurrences/occ-1/cancel-sign-up"),
+    ("sessions.check_in", "/sessions/check-in/occ-1"),
+    ("sessions.calendar", "/sessions/calendar"),
+    ("sessions.manage_step", "/sessions/traffar/steps/step-meet/manage"),
+    ("sessions.mark_attendance", "/sessions/occurrences/occ-1/attendance"),
+    ("sessions.edit_occurrence", "/sessions/occurrences/occ-1/edit"),
+    ("sessions.cancel_occurrence", "/sessions/occurrences/occ-1/cancel"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]

@@ -12,6 +12,7 @@ from lti_tool.collegial.models import Occurrence
 from lti_tool.collegial.occurrences import group_of, is_group_member, occurrence_by_key
 from lti_tool.db import get_session
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
+from lti_tool.journeys.labels import attach as attach_labels
 from lti_tool.journeys.models import Journey
 from lti_tool.launch_session import (
     current_identity,
@@ -25,6 +26,8 @@ from lti_tool.recording import get_recording
 from lti_tool.tenancy.models import Person
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+# The step page is rendered here too, when an action from it is refused.
+attach_labels(bp)
 
 
 def register_sessions(app: Flask) -> None:

@@ -66,8 +66,8 @@ def _fresh_wrong_codes() -> Iterator[None]:
     wrong_codes.clear()
 
 
-@pytest.fixture
-def live_journey(app: Flask, registration: Registration) -> Journey:
+@pytest.fixture(name="live_journey")
+def live_journey_fixture(app: Flask, registration: Registration) -> Journey:
     """``traffar`` of org-a, published, with the live session step ``step-meet``."""
     with get_database(app).session() as session:
         journey = create_journey(session, registration.organization_id, session_document())
@@ -76,7 +76,9 @@ def live_journey(app: Flask, registration: Registration) -> Journey:
         return journey
 
 
-def make_course(session: Session, registration: Registration, context_id: str = "course-1") -> Context:
+def make_course(
+    session: Session, registration: Registration, context_id: str = "course-1"
+) -> Context:
     existing = session.scalar(select(Context).where(Context.context_id == context_id))
     if existing is not None:
         return existing
@@ -92,7 +94,9 @@ def make_course(session: Session, registration: Registration, context_id: str = 
     return course
 
 
-def make_people(session: Session, registration: Registration, count: int, prefix: str = "p") -> list[Person]:
+def make_people(
+    session: Session, registration: Registration, count: int, prefix: str = "p"
+) -> list[Person]:
     people = [
         Person(
             organization_id=registration.organization_id,
@@ -156,7 +160,10 @@ def schedule(
 
 
 def make_group(
-    session: Session, course: Context, members: list[Person], facilitators: list[Person] = ()  # type: ignore[assignment]
+    session: Session,
+    course: Context,
+    members: list[Person],
+    facilitators: list[Person] = (),  # type: ignore[assignment]
 ) -> Group:
     group = Group(
         organization_id=course.organization_id,
@@ -171,7 +178,10 @@ def make_group(
     for person in facilitators:
         session.add(
             GroupMember(
-                group_id=group.id, person_id=person.id, scope=group.scope, role=GroupRole.FACILITATOR
+                group_id=group.id,
+                person_id=person.id,
+                scope=group.scope,
+                role=GroupRole.FACILITATOR,
             )
         )
     session.flush()

@@ -21,7 +21,7 @@ from lti_tool.lti.models import Registration
 from tests.collegial.sessions_support import (  # noqa: F401 - fixtures
     _fresh_wrong_codes,
     enroll,
-    live_journey,
+    live_journey_fixture,
     make_course,
     make_group,
     make_people,
@@ -51,7 +51,9 @@ def test_check_in_records_attendance_and_completes_the_step(
         course = make_course(session, registration)
         (person,) = make_people(session, registration, 1)
         enrollment = enroll(session, live_journey, person, course)
-        occurrence = schedule(session, live_journey, course, starts_at=utcnow() + timedelta(minutes=10))
+        occurrence = schedule(
+            session, live_journey, course, starts_at=utcnow() + timedelta(minutes=10)
+        )
         sign_up(session, occurrence, person.id)
         attendance = check_in(session, occurrence, person.id, occurrence.check_in_code.lower())
         checked_in = statements(session, "/checkin")

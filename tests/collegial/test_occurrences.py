@@ -24,7 +24,7 @@ from lti_tool.lti.models import Registration
 from lti_tool.reminders.models import Notice, NoticeKind
 from tests.collegial.sessions_support import (  # noqa: F401 - fixtures
     _fresh_wrong_codes,
-    live_journey,
+    live_journey_fixture,
     make_course,
     make_people,
     schedule,
@@ -47,7 +47,7 @@ def test_schedule_refuses_each_bad_field_with_its_own_message(
         with pytest.raises(OccurrenceInvalidError) as refused:
             schedule(
                 session,
-                live_journey,
+                live_journey_fixture,
                 course,
                 starts_at=start,
                 minutes=-30,

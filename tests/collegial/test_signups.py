@@ -19,7 +19,7 @@ from lti_tool.reminders.models import Notice, NoticeKind
 from tests.collegial.sessions_support import (  # noqa: F401 - fixtures
     _fresh_wrong_codes,
     enroll,
-    live_journey,
+    live_journey_fixture,
     make_course,
     make_group,
     make_people,
@@ -36,7 +36,9 @@ def test_sign_up_takes_places_then_the_waiting_list_in_order(
         people = make_people(session, registration, 4)
         occurrence = schedule(session, live_journey, course, capacity=2)
         made = [sign_up(session, occurrence, p.id) for p in people]
-        assert [s.status for s in made] == [SignupStatus.REGISTERED] * 2 + [SignupStatus.WAITING] * 2
+        assert [s.status for s in made] == [SignupStatus.REGISTERED] * 2 + [
+            SignupStatus.WAITING
+        ] * 2
         assert [waiting_position(session, s) for s in made] == [None, None, 1, 2]
 
 
@@ -65,9 +67,7 @@ def test_cancel_moves_the_first_waiting_person_up_and_tells_them(
         for person in people:
             sign_up(session, occurrence, person.id)
         cancel_signup(session, occurrence, people[0].id)
-        statuses = {
-            s.person_id: s.status for s in session.scalars(select(Signup)).all()
-        }
+        statuses = {s.person_id: s.status for s in session.scalars(select(Signup)).all()}
         notices = session.scalars(select(Notice)).all()
         registered = statements(session, "/registered")
         unregistered = statements(session, "/unregistered")
@@ -136,7 +136,7 @@ def test_fifty_concurrent_sign_ups_for_ten_places(
             with app.app_context(), database.session() as own:
                 row = own.get_one(type(occurrence), occurrence_id)
                 sign_up(own, row, person_id)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=one, args=(pid,)) for pid in ids]
