@@ -95,6 +95,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lti_tool.collegial.group_views import register_groups
 
     register_groups(app)
+    from lti_tool.collegial.session_views import register_sessions
+
+    register_sessions(app)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
 

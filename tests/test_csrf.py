@@ -73,6 +73,14 @@ PROTECTED_ROUTES = [
     ("groups.delete_group", "/groups/group-key/delete"),
     ("groups.join_group", "/groups/group-key/join"),
     ("groups.leave_group", "/groups/group-key/leave"),
+    ("sessions.sign_up", "/sessions/occurrences/occ-1/sign-up"),
+    ("sessions.cancel_signup", "/sessions/occurrences/occ-1/cancel-sign-up"),
+    ("sessions.check_in", "/sessions/check-in/occ-1"),
+    ("sessions.calendar", "/sessions/calendar"),
+    ("sessions.manage_step", "/sessions/traffar/steps/step-meet/manage"),
+    ("sessions.mark_attendance", "/sessions/occurrences/occ-1/attendance"),
+    ("sessions.edit_occurrence", "/sessions/occurrences/occ-1/edit"),
+    ("sessions.cancel_occurrence", "/sessions/occurrences/occ-1/cancel"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lti_tool.collegial import live_step
 from lti_tool.db import get_session
 from lti_tool.frameworks.services import competence_by_iri
 from lti_tool.journeys import assignments, player, submissions, visits
@@ -153,6 +154,8 @@ def _step_page(
             extra["last_results"] = list(zip(config.questions, last_grade.questions, strict=True))
     elif item.step.type == StepType.PRACTICE:
         extra["evidence"] = list_evidence(session, state.enrollment.id, item.step.id)
+    elif item.step.type == StepType.LIVE_SESSION:
+        extra.update(live_step.step_values(session, launch_identity(), state, item))
     before, after = state.neighbours(key)
     return _page(
         "journeys/step.html",
