@@ -357,20 +357,21 @@ def group_phase_done(
     return True
 
 
-def settle(session: Session, state: JourneyState, key: str) -> None:
+def settle(session: Session, state: JourneyState, key: str) -> bool:
     """On opening the step: record meetings attended and complete a step that is done but not
-    yet recorded (a colleague's follow-up, a meeting marked before the journey was opened)."""
+    yet recorded (a colleague's follow-up, a meeting marked before the journey was opened).
+    True when something was recorded."""
     item, config = _cycle_item(state, key)
     group = member_group(session, state.enrollment)
     if group is None:
-        return
+        return False
     cycle = load_cycle(session, group, state.enrollment.journey_id, item.step)
     member = cycle.member(state.enrollment.person_id)
     if member is None:
-        return
+        return False
     unrecorded = any(p.phase.kind == "meet" and p.done and not p.recorded for p in member.phases)
     if not unrecorded and (item.done or not member.complete):
-        return
+        return False
     state = lock_state(session, state)
     item = state.step(key)
     events = _events(session, group, state, item.step, config)
@@ -379,3 +380,4 @@ def settle(session: Session, state: JourneyState, key: str) -> None:
     events.flush()
     advance(session, state, item, group, acting=False)
     session.commit()
+    return True
