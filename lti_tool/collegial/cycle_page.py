@@ -130,7 +130,7 @@ def page(session: Session, state: JourneyState, item: StepState) -> CyclePage:
         feedback=feedback_on(session, [c.id for c in colleagues + mine_evidence]),
         given_by_me=given,
         meetings=meetings(cycle, person_id),
-        logbook_url=url_with_token("collegial.logbook", group_key=group.key),
+        logbook_url=url_with_token("collegial.logbook_page", group_key=group.key),
     )
 
 
