@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -168,3 +170,49 @@ def test_unknown_step_of_the_facilitator_view_is_not_found(
     crew = make_crew(app, registration, launcher)
     url = GROUPS.replace(STEP, "step-read")
     assert client.get(url, query_string={"lt": crew.instructor.token}).status_code == 404
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_cycle_pages_have_no_accessibility_violations(
+    app: Flask,
+    client: FlaskClient,
+    registration: Registration,
+    launcher: Launcher,
+    live_url: str,
+    tmp_path: Path,
+) -> None:
+    from tests.e2e.conftest import AXE, check_accessibility, chromium
+
+    if not AXE.exists():
+        pytest.skip(f"{AXE} not found (npm ci installs axe-core)")
+    crew = make_crew(app, registration, launcher)
+    alva, bo = crew.members[0], crew.members[1]
+    add_occurrence(app, crew.group_a, crew.journey.id)
+    client.post(
+        ACTIONS + "/phases/prepare/reflection",
+        data={"lt": bo.token, "text": "Jag vill pröva exit tickets."},
+    )
+    client.post(
+        ACTIONS + "/phases/practice/evidence",
+        data={"lt": bo.token, "kind": "text", "text": "Det gick bra i 8B."},
+    )
+    client.post(
+        f"/collegial/groups/{crew.group_a}/logbook",
+        data={"lt": alva.token, "title": "Vecka 1", "text": "Vi började."},
+    )
+    pages = [
+        ("the cycle step", BASE, alva),
+        ("the cycle step, colleague's evidence", BASE, crew.members[2]),
+        ("the logbook", f"/collegial/groups/{crew.group_a}/logbook", alva),
+        ("the facilitator's view", GROUPS, crew.facilitator),
+    ]
+    axe = AXE.read_text(encoding="utf-8")
+    browser = chromium(tmp_path)
+    try:
+        for name, path, someone in pages:
+            for lang in ("sv", "en"):
+                browser.get(f"{live_url}{path}?lt={someone.token}&lang={lang}")
+                check_accessibility(browser, axe, f"{name} ({lang})")
+    finally:
+        browser.quit()
