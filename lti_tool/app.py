@@ -98,6 +98,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lti_tool.collegial.session_views import register_sessions
 
     register_sessions(app)
+    from lti_tool.collegial.cycle_views import bp as collegial_bp
+
+    app.register_blueprint(collegial_bp)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
 

@@ -23,6 +23,7 @@ ADMIN = ["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrato
 J = "/author/journeys/1"
 STEP = "/journeys/digital-kompetens/steps/step-reflect"
 COURSE = "/courses/1/journeys/digital-kompetens"
+CYCLE = "/collegial/digital-kompetens/steps/step-cycle"
 
 # Every state-changing route that needs a session: (endpoint, a URL of it).
 PROTECTED_ROUTES = [
@@ -81,6 +82,13 @@ PROTECTED_ROUTES = [
     ("sessions.mark_attendance", "/sessions/occurrences/occ-1/attendance"),
     ("sessions.edit_occurrence", "/sessions/occurrences/occ-1/edit"),
     ("sessions.cancel_occurrence", "/sessions/occurrences/occ-1/cancel"),
+    ("collegial.save_cycle_reflection", CYCLE + "/phases/prepare/reflection"),
+    ("collegial.add_cycle_evidence", CYCLE + "/phases/practice/evidence"),
+    ("collegial.write_follow_up", CYCLE + "/phases/follow-up/follow-up"),
+    ("collegial.give_peer_feedback", CYCLE + "/evidence/evidence-key/feedback"),
+    ("collegial.nudge_member", CYCLE + "/groups/group-key/nudge"),
+    ("collegial.post_logbook_entry", "/collegial/groups/group-key/logbook"),
+    ("collegial.comment_logbook_entry", "/collegial/groups/group-key/logbook/entry-key/comments"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context
@@ -12,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lti_tool.journeys.content import EvidenceKind
 from lti_tool.journeys.errors import JourneyConflictError, JourneyError
 from lti_tool.journeys.models import Enrollment, Evidence, StepType
 from lti_tool.journeys.player import (
@@ -70,56 +72,18 @@ def submit_evidence(
     if item.step.type != StepType.PRACTICE:
         raise JourneyError("wrong_step_type", _l("This step is not a practice task."))
     config = practice_config(item.step)
-    if kind not in config.evidence_kinds:
-        raise JourneyError("evidence_kind", _l("This task does not take that kind of evidence."))
-    evidence = Evidence(enrollment_id=state.enrollment.id, step_id=item.step.id, kind=kind)
-    if kind == "text":
-        body = text.strip()
-        if not body:
-            raise JourneyError("evidence_empty", _l("Describe what you did before you submit."))
-        if len(body) > MAX_TEXT:
-            raise JourneyError("evidence_too_long", _l("Keep the text under 20,000 characters."))
-        evidence.text = body
-    elif kind == "link":
-        link = url.strip()
-        parts = urlsplit(link)
-        if parts.scheme not in ("https", "http") or not parts.netloc or len(link) > 2000:
-            raise JourneyError(
-                "evidence_link",
-                _l(
-                    "Give a full web address that starts with https://, for example a shared "
-                    "document."
-                ),
-            )
-        evidence.url = link
-        evidence.text = text.strip()[:MAX_TEXT]
-    else:
-        if upload is None or not upload.filename or not upload.data:
-            raise JourneyError("evidence_file_missing", _l("Choose a file to upload."))
-        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
-        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if extension not in config.file_types:
-            raise JourneyError(
-                "evidence_file_type",
-                _l(
-                    "Files of type “%(type)s” are not accepted here. Allowed: %(allowed)s.",
-                    type=extension or "?",
-                    allowed=", ".join(config.file_types),
-                ),
-            )
-        if len(upload.data) > config.max_file_mb * 1024 * 1024:
-            raise JourneyError(
-                "evidence_file_size",
-                _l(
-                    "The file is larger than %(mb)d MB. Make it smaller or share a link instead.",
-                    mb=config.max_file_mb,
-                ),
-            )
-        evidence.filename = name
-        evidence.content_type = _content_type(extension)
-        evidence.size = len(upload.data)
-        evidence.data = upload.data
-        evidence.text = text.strip()[:MAX_TEXT]
+    checked = check_evidence(config, kind, text=text, url=url, upload=upload)
+    evidence = Evidence(
+        enrollment_id=state.enrollment.id,
+        step_id=item.step.id,
+        kind=kind,
+        text=checked.text,
+        url=checked.url,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=len(checked.data) if checked.data is not None else None,
+        data=checked.data,
+    )
     state = lock_state(session, state)
     item = state.step(key)
     earlier = _latest_if_same(session, evidence)
@@ -143,6 +107,93 @@ def submit_evidence(
     events.flush()
     session.commit()
     return evidence
+
+
+class EvidenceLimits(Protocol):
+    """What a task (or a cycle's practice phase) accepts as evidence."""
+
+    evidence_kinds: list[EvidenceKind]
+    file_types: list[str]
+    max_file_mb: int
+
+
+@dataclass(frozen=True)
+class CheckedEvidence:
+    """Evidence as it may be stored: a text, a link with a note, or a file with a note."""
+
+    kind: str
+    text: str
+    url: str | None = None
+    filename: str | None = None
+    content_type: str | None = None
+    data: bytes | None = None
+
+
+def check_evidence(
+    limits: EvidenceLimits,
+    kind: str,
+    text: str = "",
+    url: str = "",
+    upload: Upload | None = None,
+) -> CheckedEvidence:
+    """The evidence checked against the limits; a refused one raises ``JourneyError``."""
+    if kind not in limits.evidence_kinds:
+        raise JourneyError("evidence_kind", _l("This task does not take that kind of evidence."))
+    if kind == "text":
+        body = text.strip()
+        if not body:
+            raise JourneyError("evidence_empty", _l("Describe what you did before you submit."))
+        if len(body) > MAX_TEXT:
+            raise JourneyError("evidence_too_long", _l("Keep the text under 20,000 characters."))
+        return CheckedEvidence(kind=kind, text=body)
+    if kind == "link":
+        link = url.strip()
+        parts = urlsplit(link)
+        if parts.scheme not in ("https", "http") or not parts.netloc or len(link) > 2000:
+            raise JourneyError(
+                "evidence_link",
+                _l(
+                    "Give a full web address that starts with https://, for example a shared "
+                    "document."
+                ),
+            )
+        return CheckedEvidence(kind=kind, text=text.strip()[:MAX_TEXT], url=link)
+    name, content_type, data = check_file(upload, limits.file_types, limits.max_file_mb)
+    return CheckedEvidence(
+        kind=kind,
+        text=text.strip()[:MAX_TEXT],
+        filename=name,
+        content_type=content_type,
+        data=data,
+    )
+
+
+def check_file(
+    upload: Upload | None, file_types: list[str], max_file_mb: int
+) -> tuple[str, str, bytes]:
+    """An uploaded file's safe name, content type (by its extension) and bytes, within limits."""
+    if upload is None or not upload.filename or not upload.data:
+        raise JourneyError("evidence_file_missing", _l("Choose a file to upload."))
+    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in file_types:
+        raise JourneyError(
+            "evidence_file_type",
+            _l(
+                "Files of type “%(type)s” are not accepted here. Allowed: %(allowed)s.",
+                type=extension or "?",
+                allowed=", ".join(file_types),
+            ),
+        )
+    if len(upload.data) > max_file_mb * 1024 * 1024:
+        raise JourneyError(
+            "evidence_file_size",
+            _l(
+                "The file is larger than %(mb)d MB. Make it smaller or share a link instead.",
+                mb=max_file_mb,
+            ),
+        )
+    return name, _content_type(extension), upload.data
 
 
 def _quota() -> EvidenceQuota:

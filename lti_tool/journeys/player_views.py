@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lti_tool.collegial import live_step
+from lti_tool.collegial import cycle_page
 from lti_tool.db import get_session
 from lti_tool.frameworks.services import competence_by_iri
 from lti_tool.journeys import assignments, player, submissions, visits
@@ -136,8 +137,11 @@ def self_assessment(slug: str) -> ResponseReturnValue:
 def _step_page(
     state: player.JourneyState, key: str, status: int = 200, **values: object
 ) -> Response:
-    item = state.step(key)
     session = get_session()
+    if state.step(key).step.type == StepType.COLLEGIAL_CYCLE:
+        # What the group did meanwhile (a meeting, the shared follow-up) may complete the step.
+        state = cycle_page.settled(session, state, key)
+    item = state.step(key)
     config = parse_step_config(item.step.type.value, item.step.config)
     extra: dict[str, object] = {}
     if item.step.type == StepType.REFLECTION:
@@ -156,6 +160,8 @@ def _step_page(
         extra["evidence"] = list_evidence(session, state.enrollment.id, item.step.id)
     elif item.step.type == StepType.LIVE_SESSION:
         extra.update(live_step.step_values(session, launch_identity(), state, item))
+    elif item.step.type == StepType.COLLEGIAL_CYCLE:
+        extra["cycle"] = cycle_page.page(session, state, item)
     before, after = state.neighbours(key)
     return _page(
         "journeys/step.html",
