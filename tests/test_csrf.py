@@ -61,6 +61,9 @@ PROTECTED_ROUTES = [
     ("plans.save_plan", "/plans/plan-1/edit"),
     ("plans.agree_plan", "/plans/plan-1/agree"),
     ("plans.mark_goal", "/plans/plan-1/goals/goal-1"),
+    ("notices.mark_read", "/notices/1/read"),
+    ("notices.mark_all_read", "/notices/read"),
+    ("notices.save_preferences", "/notices/preferences"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]

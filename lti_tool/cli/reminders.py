@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from config.settings import Settings
 from lti_tool.cli.common import admin_session, clear_errors
@@ -73,6 +73,7 @@ def reminders_worker_command(once: bool) -> None:
     default=None,
     help="E-mail reminders to the organisation's people (who may each turn them off).",
 )
+@with_appcontext
 @clear_errors
 def org_reminders(org_slug: str, email: str | None) -> None:
     settings: Settings = current_app.config["LTI_JOURNEYS_SETTINGS"]

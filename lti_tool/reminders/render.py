@@ -181,4 +181,4 @@ def _nudge(p: dict[str, Any], target: Target) -> RenderedNotice:
     text = _field(p, "message", MAX_MESSAGE)
     if about:
         text = " ".join((_("About: %(what)s.", what=about), text)).strip()
-    return RenderedNotice(title, text, _("Open"), target)
+    return RenderedNotice(title, text, _("Go to the page"), target)

@@ -57,7 +57,7 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(
         self, server: SMTPServer, session: SMTPSession, envelope: Envelope
     ) -> str:
         raw = envelope.original_content or b""
@@ -231,9 +231,7 @@ class World:
             session.commit()
             return group.id
 
-    def complete(
-        self, group_id: int, phase_key: str, person_id: int | None, at: datetime
-    ) -> None:
+    def complete(self, group_id: int, phase_key: str, person_id: int | None, at: datetime) -> None:
         with self.session() as session:
             session.add(
                 PhaseCompletion(
