@@ -94,11 +94,35 @@ class Settings(BaseSettings):
     ready_workers: str | None = None
     worker_stale_seconds: float = Field(default=180.0, ge=30, le=86400)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Reminder e-mail: the SMTP server (smtp://user:pass@host:587?starttls=true, or smtps://…
+    # for TLS from the start; empty: no e-mail, notices only in the tool), the sender address,
+    # and the total seconds one message may take to send.
+    smtp_url: str = ""
+    mail_from: str = ""
+    smtp_deadline_seconds: float = Field(default=30.0, gt=0, le=300)
+    # Reminders: how long before a session its reminder goes out, how long a group may wait on
+    # a member's part of a phase before they are reminded, and the worker's pace and retries.
+    reminder_session_lead_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    reminder_phase_grace_hours: float = Field(default=48.0, ge=0, le=24 * 90)
+    reminder_poll_seconds: float = Field(default=60.0, gt=0, le=3600)
+    reminder_max_attempts: int = Field(default=6, ge=1, le=50)
+    reminder_backoff_base_seconds: float = Field(default=60.0, gt=0, le=86400)
+    reminder_backoff_max_seconds: float = Field(default=6 * 3600.0, gt=0, le=7 * 86400)
 
     @field_validator("base_url", "demo_platform_url")
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("smtp", "smtps") or not parts.hostname):
+            raise ValueError(
+                "write smtp://user:password@host:587?starttls=true or smtps://user:password@host:465"
+            )
+        return value
 
     @field_validator("outbound_allowed_networks")
     @classmethod
@@ -163,6 +187,11 @@ class Settings(BaseSettings):
         if self.ready_workers is None:
             return () if self.delivery_thread_active else ("xapi-delivery", "grade-passback")
         return tuple(name.strip() for name in self.ready_workers.split(",") if name.strip())
+
+    @property
+    def reminder_email_configured(self) -> bool:
+        """Reminders may be e-mailed: an SMTP server and a sender address are set."""
+        return bool(self.smtp_url and self.mail_from)
 
     @property
     def demo_base_url(self) -> str:

@@ -101,6 +101,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lti_tool.collegial.cycle_views import bp as collegial_bp
 
     app.register_blueprint(collegial_bp)
+    from lti_tool.reminders.views import register_notices
+
+    register_notices(app)
     if settings.demo_active:
         from lti_tool.demo.views import bp as demo_bp
 
@@ -127,6 +130,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.before_request(delivery_runner(app).start_once)
         app.before_request(PassbackRunner(passback_worker(app)).start_once)
         app.before_request(PassbackRunner(roster_worker(app), name="roster-refresh").start_once)
+        from lti_tool.cli.reminders import reminder_worker
+
+        app.before_request(PassbackRunner(reminder_worker(app), name="reminders").start_once)
 
     # Frames: the tool's own pages (also from the demo LMS when that runs on another site) and
     # the allowed video players.

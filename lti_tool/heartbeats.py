@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 DELIVERY_WORKER = "xapi-delivery"
 PASSBACK_WORKER = "grade-passback"
+REMINDERS_WORKER = "reminders"
 # A running worker writes at most this often; readiness allows several missed beats.
 BEAT_SECONDS = 15.0
 

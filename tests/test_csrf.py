@@ -89,6 +89,9 @@ PROTECTED_ROUTES = [
     ("collegial.nudge_member", CYCLE + "/groups/group-key/nudge"),
     ("collegial.post_logbook_entry", "/collegial/groups/group-key/logbook"),
     ("collegial.comment_logbook_entry", "/collegial/groups/group-key/logbook/entry-key/comments"),
+    ("notices.mark_read", "/notices/1/read"),
+    ("notices.mark_all_read", "/notices/read"),
+    ("notices.save_preferences", "/notices/preferences"),
 ]
 URLS = [url for _, url in PROTECTED_ROUTES]
 IDS = [endpoint for endpoint, _ in PROTECTED_ROUTES]

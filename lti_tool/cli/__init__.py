@@ -17,6 +17,7 @@ from lti_tool.cli.lti import lti_group
 from lti_tool.cli.plans import plans_group
 from lti_tool.cli.platform_origins import origins_group
 from lti_tool.cli.platforms import deployment_group, platform_group
+from lti_tool.cli.reminders import org_reminders, reminders_group
 from lti_tool.cli.surveys import surveys_group
 from lti_tool.cli.tenancy import org_group, unit_group
 from lti_tool.cli.xapi import xapi_group
@@ -24,6 +25,7 @@ from lti_tool.cli.xapi import xapi_group
 platform_group.add_command(origins_group)
 org_group.add_command(org_leader_group)
 org_group.add_command(org_people)
+org_group.add_command(org_reminders)
 unit_group.add_command(unit_leader_group)
 
 COMMAND_GROUPS = (
@@ -42,6 +44,7 @@ COMMAND_GROUPS = (
     surveys_group,
     demo_group,
     plans_group,
+    reminders_group,
 )
 
 

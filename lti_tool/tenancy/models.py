@@ -62,6 +62,8 @@ class Organization(Base):
     privacy_min_group: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_MIN_GROUP, server_default=str(DEFAULT_MIN_GROUP)
     )
+    # Reminders are also e-mailed to its people (when the tool has an SMTP server configured).
+    reminder_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(back_populates="organization")
