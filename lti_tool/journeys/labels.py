@@ -28,6 +28,8 @@ def labels() -> Labels:
                 "reflection": _("Reflection"),
                 "knowledge_check": _("Knowledge check"),
                 "practice": _("Practice task"),
+                "live_session": _("Live session"),
+                "collegial_cycle": _("Collegial learning cycle"),
             },
             done=_("Done"),
             optional=_("Optional: you rated this as mastered"),
