@@ -191,9 +191,7 @@ def _occurrences(
         )
         now = utcnow()
         occurrence.signups = [
-            Signup(
-                person_id=p.id, status=SignupStatus.REGISTERED, queued_at=now, registered_at=now
-            )
+            Signup(person_id=p.id, status=SignupStatus.REGISTERED, queued_at=now, registered_at=now)
             for p in colleagues[:2]
         ]
         session.add(occurrence)

@@ -22,9 +22,8 @@ from lti_tool.journeys.content import (
     parse_step_config,
 )
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
-from lti_tool.journeys.markdown import markdown_problem
 from lti_tool.journeys.group_step_forms import field_of, place_of
-from lti_tool.journeys.step_defaults import new_step_config
+from lti_tool.journeys.markdown import markdown_problem
 from lti_tool.journeys.models import (
     Goal,
     Journey,
@@ -35,6 +34,7 @@ from lti_tool.journeys.models import (
     StepType,
     Visibility,
 )
+from lti_tool.journeys.step_defaults import new_step_config
 from lti_tool.validation import strict_int
 
 # What a new step of each type starts with (a cycle's phases in English here; ``add_step`` writes
@@ -88,7 +88,9 @@ def _step_problems(exc: ValidationError, step_type: StepType) -> EditError:
         if loc[:2] == ("content", step_type.value):
             field, place = field_of(loc[2:]), place_of(loc[2:])
         else:
-            field, place = ("step-title", str(_l("Title"))) if loc[:1] == ("title",) else ("form", "")
+            field, place = (
+                ("step-title", str(_l("Title"))) if loc[:1] == ("title",) else ("form", "")
+            )
         problems.append(f"{place}: {message}" if place else message)
         fields.setdefault(field, []).append(message)
     return EditError(problems, fields)

@@ -77,7 +77,9 @@ def _phase(form: MultiDict[str, str], prefix: str) -> dict[str, Any]:
     if prefix + "turn_count" in form:
         phase["protocol"] = _turns(form, prefix)
     if prefix + "file_types" in form:
-        types = (t.strip().lower().lstrip(".") for t in form.get(prefix + "file_types", "").split(","))
+        types = (
+            t.strip().lower().lstrip(".") for t in form.get(prefix + "file_types", "").split(",")
+        )
         phase["evidence_kinds"] = form.getlist(prefix + "evidence_kinds")
         phase["file_types"] = [t for t in types if t]
         phase["max_file_mb"] = _number(form.get(prefix + "max_file_mb"))

@@ -38,7 +38,12 @@ _CYCLE_TEXTS: dict[str, dict[str, Any]] = {
         },
         "roles": ["Presentatör", "Processledare", "Kollegor"],
         "turns": [
-            ("Presentation", 5, "Presentatör", "Presentatören beskriver sin fråga eller situation."),
+            (
+                "Presentation",
+                5,
+                "Presentatör",
+                "Presentatören beskriver sin fråga eller situation.",
+            ),
             ("Klargörande frågor", 5, "Kollegor", "Bara frågor som gör situationen tydligare."),
             (
                 "Reflektion utan presentatören",

@@ -60,9 +60,7 @@ def test_the_live_session_meets_next_week_with_two_signed_up(seeded: Flask) -> N
 def test_the_group_has_its_own_meeting_for_the_cycle(seeded: Flask) -> None:
     with get_database(seeded).session() as session:
         group = _group(session, CLOSED_GROUP)
-        meeting = session.scalars(
-            select(Occurrence).where(Occurrence.group_id == group.id)
-        ).one()
+        meeting = session.scalars(select(Occurrence).where(Occurrence.group_id == group.id)).one()
         assert meeting.step_key == CYCLE_STEP and meeting.context_id == group.context_id
 
 

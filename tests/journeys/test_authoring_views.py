@@ -337,7 +337,9 @@ def _cycle_form(token: str, page: str) -> dict[str, Any]:
     for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page):
         chosen = re.search(r'<option value="([^"]+)" selected', options)
         form[name] = chosen.group(1) if chosen else re.findall(r'value="([^"]+)"', options)[0]
-    form["p2-evidence_kinds"] = re.findall(r'name="p2-evidence_kinds" value="([^"]+)" checked', page)
+    form["p2-evidence_kinds"] = re.findall(
+        r'name="p2-evidence_kinds" value="([^"]+)" checked', page
+    )
     return form
 
 
@@ -356,7 +358,7 @@ def test_a_cycle_edited_in_the_form_is_saved_in_the_new_order(
     assert client.post(url, data={**form, "action": "save"}).status_code == 303
     phases = _stored_config(app, url)["phases"]
     assert [p["kind"] for p in phases] == ["meet", "prepare", "practice"]
-    assert [t["title"] for t in phases[0]["protocol"]][0] == "Klargörande frågor"
+    assert phases[0]["protocol"][0]["title"] == "Klargörande frågor"
     assert phases[0]["protocol"][-1] == {
         "title": "Nästa steg",
         "minutes": 3,

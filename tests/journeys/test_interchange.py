@@ -68,7 +68,11 @@ def _group_work_document() -> JourneyDocument:
                                 "title": "Träff",
                                 "roles": ["Presentatör", "Kollegor"],
                                 "protocol": [
-                                    {"title": "Presentation", "minutes": 5, "speaker": "Presentatör"},
+                                    {
+                                        "title": "Presentation",
+                                        "minutes": 5,
+                                        "speaker": "Presentatör",
+                                    },
                                     {"title": "Respons", "minutes": 7, "guidance": "Kort."},
                                 ],
                             },
@@ -104,7 +108,10 @@ def test_a_cycle_without_phases_gets_the_english_default_phases() -> None:
     data["sections"][2]["steps"][1]["content"]["peer_feedback_required"] = True
     cycle = load_document(json.dumps(data)).sections[2].steps[1].content
     assert isinstance(cycle, CollegialCycleConfig)
-    assert [t.title for t in cycle.phases[1].protocol][:2] == ["Presentation", "Clarifying questions"]
+    assert [t.title for t in cycle.phases[1].protocol][:2] == [
+        "Presentation",
+        "Clarifying questions",
+    ]
 
 
 def test_a_problem_in_a_cycle_names_its_line_and_field() -> None:
