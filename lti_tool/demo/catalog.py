@@ -121,6 +121,15 @@ COURSES = (
         {"unit": "Björkskolan", "journey": "collegial-learning"},
     ),
     DemoCourse(
+        "norrstad-formativ",
+        "demo-norrstad",
+        "Kollegialt lärande: formativ bedömning",
+        "FORMATIV-26",
+        "Björkskolan",
+        "Läranderesa: formativ bedömning",
+        {"unit": "Björkskolan", "journey": "formativ-bedomning"},
+    ),
+    DemoCourse(
         "sodervik-ledarskap",
         "demo-sodervik",
         "Ledarskap i klassrummet",

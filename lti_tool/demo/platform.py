@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.demo import catalog
+from lti_tool.demo.groups import seed_groups
 from lti_tool.demo.journeys import seed_journeys
 from lti_tool.demo.leadership import seed_leadership
 from lti_tool.lti.models import Registration
@@ -115,6 +116,8 @@ def seed(session: Session, platform: DemoPlatform) -> list[str]:
             done.append(f"registration {platform.issuer} / {demo_org.client_id}")
         done.extend(seed_journeys(session, org))
         done.extend(seed_leadership(session, org, registration))
+        done.extend(seed_groups(session, org, registration))
+        session.commit()
     return done
 
 

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db import get_session
 from lti_tool.journeys import authoring, editing
-from lti_tool.journeys.content import JourneyDocument, parse_step_config
+from lti_tool.journeys.content import PHASE_KINDS, JourneyDocument, parse_step_config
 from lti_tool.journeys.errors import JourneyError
+from lti_tool.journeys.group_step_forms import apply_cycle_action, cycle_rows
 from lti_tool.journeys.labels import attach as attach_labels
 from lti_tool.journeys.markdown import render_markdown
 from lti_tool.journeys.models import Journey, StepType
@@ -253,6 +254,9 @@ def _step_editor(journey: Journey, key: str, status: int = 200, **values: Any) -
         questions=editor_rows(config, values.pop("add_question", False))
         if step.type == StepType.KNOWLEDGE_CHECK
         else [],
+        phases=cycle_rows(config) if step.type == StepType.COLLEGIAL_CYCLE else [],
+        phase_kinds=PHASE_KINDS,
+        field_problems=values.pop("field_problems", {}),
         title=values.pop("title", step.title),
         chosen_goals=values.pop("goals", step.goal_keys),
         done=request.args.get("done"),
@@ -275,11 +279,16 @@ def save_step(journey_id: int, key: str) -> ResponseReturnValue:
     config = config_from_form(step.type, request.form)
     title = request.form.get("title", "")
     goals = request.form.getlist("goals")
-    if request.form.get("action") == "add_question":
+    action = request.form.get("action", "save")
+    if action == "add_question":
         # Show one more empty question; nothing is saved yet.
         return _step_editor(
             journey, key, config=config, title=title, goals=goals, add_question=True
         )
+    if step.type == StepType.COLLEGIAL_CYCLE and action != "save":
+        # Add or move a phase, or show the fields of a changed kind; nothing is saved yet.
+        config = apply_cycle_action(config, action, request.form.get("new_phase_kind", ""))
+        return _step_editor(journey, key, config=config, title=title, goals=goals)
     try:
         editing.save_step(session, journey, key, title, goals, config)
     except editing.EditError as exc:
@@ -292,6 +301,7 @@ def save_step(journey_id: int, key: str) -> ResponseReturnValue:
             title=title,
             goals=goals,
             problems=exc.problems,
+            field_problems=exc.fields,
         )
     return redirect(
         url_with_token("authoring.edit_step", journey_id=journey_id, key=key, done="saved"), 303

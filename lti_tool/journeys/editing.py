@@ -22,6 +22,7 @@ from lti_tool.journeys.content import (
     parse_step_config,
 )
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
+from lti_tool.journeys.group_step_forms import field_of, place_of
 from lti_tool.journeys.markdown import markdown_problem
 from lti_tool.journeys.models import (
     Goal,
@@ -33,27 +34,21 @@ from lti_tool.journeys.models import (
     StepType,
     Visibility,
 )
+from lti_tool.journeys.step_defaults import new_step_config
 from lti_tool.validation import strict_int
 
-# What a new step of each type starts with; publishing refuses it until it is complete.
-EMPTY_CONFIGS: dict[StepType, dict[str, Any]] = {
-    StepType.CONTENT: {"body": ""},
-    StepType.REFLECTION: {"prompt": "", "min_length": 1},
-    StepType.KNOWLEDGE_CHECK: {"intro": "", "questions": [], "mastery_score": 0.8},
-    StepType.PRACTICE: {
-        "instructions": "",
-        "evidence_kinds": ["text", "link", "file"],
-        "file_types": ["pdf", "png", "jpg", "jpeg", "docx", "pptx"],
-        "max_file_mb": 10,
-    },
-}
+# What a new step of each type starts with (a cycle's phases in English here; ``add_step`` writes
+# them in the journey's language); publishing refuses it until it is complete.
+EMPTY_CONFIGS: dict[StepType, dict[str, Any]] = {t: new_step_config(t, "en") for t in StepType}
 
 
 class EditError(JourneyError):
     """Input the editor cannot save; ``problems`` are sentences for the author."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], fields: dict[str, list[str]] | None = None) -> None:
         self.problems = problems
+        # The same problems by the form field they are about (``group_step_forms.field_of``).
+        self.fields = fields or {}
         super().__init__("invalid_input", " ".join(problems), 400)
 
 
@@ -76,6 +71,29 @@ def _problems(exc: ValidationError) -> list[str]:
         message = str(error["msg"]).removeprefix("Value error, ")
         problems.append(f"{place}: {message}" if place else message)
     return problems
+
+
+GROUP_STEP_TYPES = (StepType.LIVE_SESSION, StepType.COLLEGIAL_CYCLE)
+
+
+def _step_problems(exc: ValidationError, step_type: StepType) -> EditError:
+    """The problems of a step's form, each in words and by the field it is about."""
+    if step_type not in GROUP_STEP_TYPES:
+        return EditError(_problems(exc))
+    problems: list[str] = []
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if loc[:2] == ("content", step_type.value):
+            field, place = field_of(loc[2:]), place_of(loc[2:])
+        else:
+            field, place = (
+                ("step-title", str(_l("Title"))) if loc[:1] == ("title",) else ("form", "")
+            )
+        problems.append(f"{place}: {message}" if place else message)
+        fields.setdefault(field, []).append(message)
+    return EditError(problems, fields)
 
 
 def _text(value: str, field: str, limit: int, required: bool = True) -> str:
@@ -267,7 +285,7 @@ def add_step(
         position=len(section.steps),
         type=kind,
         title=_text(title, str(_l("The step's title")), 300),
-        config=dict(EMPTY_CONFIGS[kind]),
+        config=new_step_config(kind, version.language),
         goal_keys=[],
     )
     section.steps.append(step)
@@ -297,7 +315,7 @@ def save_step(
             }
         )
     except ValidationError as exc:
-        raise EditError(_problems(exc)) from exc
+        raise _step_problems(exc, step.type) from exc
     step.title = document.title
     step.goal_keys = list(document.goals)
     step.config = document.content.model_dump(exclude={"type"})

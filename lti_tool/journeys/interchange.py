@@ -179,7 +179,14 @@ def _path_text(loc: tuple[str | int, ...]) -> str:
 
 def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     # Discriminated unions add the tag as a path element ("content.knowledge_check.questions").
-    tags = {"content", "reflection", "knowledge_check", "practice"}
+    tags = {
+        "content",
+        "reflection",
+        "knowledge_check",
+        "practice",
+        "live_session",
+        "collegial_cycle",
+    }
     cleaned: list[str | int] = []
     for index, part in enumerate(loc):
         if index > 0 and loc[index - 1] == "content" and part in tags:

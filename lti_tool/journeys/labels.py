@@ -29,6 +29,7 @@ def labels() -> Labels:
                 "knowledge_check": _("Knowledge check"),
                 "practice": _("Practice task"),
                 "live_session": _("Live session"),
+                "collegial_cycle": _("Collegial learning cycle"),
             },
             done=_("Done"),
             optional=_("Optional: you rated this as mastered"),

@@ -12,6 +12,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from lti_tool.journeys.content import MAX_CHOICES, MAX_QUESTIONS
+from lti_tool.journeys.group_step_forms import cycle_from_form, live_session_from_form
 from lti_tool.journeys.models import StepType
 from lti_tool.validation import strict_decimal, strict_int
 
@@ -28,6 +29,10 @@ def config_from_form(step_type: StepType, form: MultiDict[str, str]) -> dict[str
         return {"body": form.get("body", "")}
     if step_type == StepType.REFLECTION:
         return {"prompt": form.get("prompt", ""), "min_length": _int(form.get("min_length"), 1)}
+    if step_type == StepType.LIVE_SESSION:
+        return live_session_from_form(form)
+    if step_type == StepType.COLLEGIAL_CYCLE:
+        return cycle_from_form(form)
     if step_type == StepType.PRACTICE:
         types = [t.strip().lower().lstrip(".") for t in form.get("file_types", "").split(",")]
         return {

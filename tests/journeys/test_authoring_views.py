@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 
 from lti_tool.db import get_database
 from lti_tool.journeys import authoring
-from lti_tool.journeys.models import Journey, JourneyVersion, VersionStatus
+from lti_tool.journeys.models import Journey, JourneyVersion, Step, VersionStatus
 from lti_tool.lti.models import Registration
 from lti_tool.tenancy.services import add_organization
 from tests.conftest import Launcher
@@ -251,3 +251,154 @@ def test_move_step_ignores_a_position_in_other_digits(
         data={"lt": token, "action": "down", "position": "²"},
     )
     assert moved.status_code == 303
+
+
+def _add_group_step(
+    app: Flask, client: FlaskClient, token: str, journey_id: int, step_type: str
+) -> tuple[str, str]:
+    """Add a step of ``step_type`` from the editor; its URL and its stored config's phases."""
+    added = client.post(
+        f"/author/journeys/{journey_id}/sections/section-start",
+        data={"lt": token, "action": "add_step", "type": step_type, "title": "Ny"},
+    )
+    assert added.status_code == 303
+    with get_database(app).session() as session:
+        version_id = session.scalars(
+            select(JourneyVersion.id)
+            .where(JourneyVersion.journey_id == journey_id)
+            .where(JourneyVersion.status == VersionStatus.DRAFT)
+        ).one()
+        step = authoring.load_version(session, version_id).sections[0].steps[-1]
+        return f"/author/journeys/{journey_id}/steps/{step.key}", str(step.config)
+
+
+def _stored_config(app: Flask, url: str) -> dict[str, Any]:
+    key = url.rsplit("/", 1)[1]
+    with get_database(app).session() as session:
+        step = session.scalars(select(Step).where(Step.key == key)).one()
+        return dict(step.config)
+
+
+def test_a_new_cycle_of_a_swedish_journey_starts_with_swedish_phases(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = _author(launcher)
+    url, stored = _add_group_step(app, client, token, published_journey.id, "collegial_cycle")
+    page = client.get(url, query_string={"lt": token}).get_data(as_text=True)
+    for text in ("Förbered", "Träff", "Pröva i praktiken", "Följ upp tillsammans"):
+        assert f'value="{text}"' in page
+    for text in ("Klargörande frågor", "Reflektion utan presentatören", "Processledare"):
+        assert text in stored
+
+
+def test_a_new_cycle_of_an_english_journey_starts_with_english_phases(
+    app: Flask, client: FlaskClient, launcher: Launcher, registration: Registration
+) -> None:
+    with get_database(app).session() as session:
+        journey = authoring.create_journey(
+            session, registration.organization_id, sample_document("en-resa", language="en")
+        )
+        journey_id = journey.id
+    _url, stored = _add_group_step(app, client, _author(launcher), journey_id, "collegial_cycle")
+    assert "'Prepare'" in stored and "Clarifying questions" in stored and "Förbered" not in stored
+
+
+def test_saving_a_live_session_from_the_form(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = _author(launcher)
+    url, _stored = _add_group_step(app, client, token, published_journey.id, "live_session")
+    form = {
+        "lt": token,
+        "action": "save",
+        "title": "Uppstartsträff",
+        "description": "Vi ses i aulan.",
+        "duration_minutes": "90",
+        "check_in_opens_minutes": "30",
+    }
+    assert client.post(url, data=form).status_code == 303
+    assert _stored_config(app, url) == {
+        "description": "Vi ses i aulan.",
+        "duration_minutes": 90,
+        "self_check_in": False,
+        "check_in_opens_minutes": 30,
+    }
+
+
+def _cycle_form(token: str, page: str) -> dict[str, Any]:
+    """The editor's cycle form as the page filled it in (text fields, checked boxes, selects)."""
+    form: dict[str, Any] = {"lt": token}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
+        form[name] = value
+    for name in re.findall(r'<input type="checkbox" name="([^"]+)"[^>]*checked', page):
+        form.setdefault(name, "on")
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page):
+        form[name] = body
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page):
+        chosen = re.search(r'<option value="([^"]+)" selected', options)
+        form[name] = chosen.group(1) if chosen else re.findall(r'value="([^"]+)"', options)[0]
+    form["p2-evidence_kinds"] = re.findall(
+        r'name="p2-evidence_kinds" value="([^"]+)" checked', page
+    )
+    return form
+
+
+def test_a_cycle_edited_in_the_form_is_saved_in_the_new_order(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = _author(launcher)
+    url, _stored = _add_group_step(app, client, token, published_journey.id, "collegial_cycle")
+    form = _cycle_form(token, client.get(url, query_string={"lt": token}).get_data(as_text=True))
+    form.update({"title": "Cykel", "intro": "Tillsammans.", "p1-t4-title": "Nästa steg"})
+    form.update({"p1-t4-minutes": "3", "p1-t0-remove": "on", "p3-remove": "on"})
+    moved = client.post(url, data={**form, "action": "up-1"})
+    assert moved.status_code == 200
+    assert _stored_config(app, url)["intro"] == ""  # nothing is saved by a move
+    form = _cycle_form(token, moved.get_data(as_text=True))
+    assert client.post(url, data={**form, "action": "save"}).status_code == 303
+    phases = _stored_config(app, url)["phases"]
+    assert [p["kind"] for p in phases] == ["meet", "prepare", "practice"]
+    assert phases[0]["protocol"][0]["title"] == "Klargörande frågor"
+    assert phases[0]["protocol"][-1] == {
+        "title": "Nästa steg",
+        "minutes": 3,
+        "speaker": "",
+        "guidance": "",
+    }
+
+
+def test_a_wrong_turn_is_shown_by_its_field(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = _author(launcher)
+    url, _stored = _add_group_step(app, client, token, published_journey.id, "collegial_cycle")
+    form = _cycle_form(token, client.get(url, query_string={"lt": token}).get_data(as_text=True))
+    refused = client.post(url, data={**form, "action": "save", "p1-t1-minutes": "0"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert 'id="error-p1-t1-minutes"' in page
+    assert re.search(r'name="p1-t1-minutes"[^>]*aria-invalid="true"', page)
+    assert "Fas 2, tur 2, Minuter" in page or "Phase 2, turn 2, Minutes" in page
+
+
+def test_required_peer_feedback_without_a_practice_phase_is_shown_by_its_checkbox(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = _author(launcher)
+    url, _stored = _add_group_step(app, client, token, published_journey.id, "collegial_cycle")
+    form = _cycle_form(token, client.get(url, query_string={"lt": token}).get_data(as_text=True))
+    refused = client.post(url, data={**form, "action": "save", "p2-remove": "on"})
+    assert refused.status_code == 400
+    assert 'id="error-peer_feedback_required"' in refused.get_data(as_text=True)
+
+
+def test_adding_a_phase_shows_it_without_saving(
+    app: Flask, client: FlaskClient, launcher: Launcher, published_journey: Journey
+) -> None:
+    token = _author(launcher)
+    url, _stored = _add_group_step(app, client, token, published_journey.id, "collegial_cycle")
+    form = _cycle_form(token, client.get(url, query_string={"lt": token}).get_data(as_text=True))
+    shown = client.post(url, data={**form, "action": "add_phase", "new_phase_kind": "meet"})
+    assert shown.status_code == 200
+    assert 'name="p4-kind"' in shown.get_data(as_text=True)
+    assert len(_stored_config(app, url)["phases"]) == 4

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from lti_tool.journeys.content import journey_schema
+from lti_tool.journeys.content import (
+    CollegialCycleConfig,
+    JourneyDocument,
+    LiveSessionConfig,
+    journey_schema,
+)
 from lti_tool.journeys.examples import example_documents
 from lti_tool.journeys.interchange import (
     MAX_FILE_BYTES,
@@ -28,6 +33,94 @@ SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "journey-schema.json"
 def test_export_then_import_gives_the_same_journey(fmt: str) -> None:
     document = sample_document()
     assert load_document(dump_document(document, fmt)) == document  # type: ignore[arg-type]
+
+
+def _group_work_document() -> JourneyDocument:
+    """The sample journey with a live session and a collegial cycle of every phase field."""
+    data = sample_document().model_dump(mode="json")
+    data["sections"].append(
+        {
+            "key": "section-group",
+            "title": "Tillsammans",
+            "steps": [
+                {
+                    "key": "step-session",
+                    "title": "Träff",
+                    "content": {
+                        "type": "live_session",
+                        "description": "Vi ses i **aulan**.",
+                        "duration_minutes": 45,
+                        "self_check_in": False,
+                        "check_in_opens_minutes": 0,
+                    },
+                },
+                {
+                    "key": "step-cycle",
+                    "title": "Kollegialt lärande",
+                    "content": {
+                        "type": "collegial_cycle",
+                        "intro": "Fyra faser.",
+                        "phases": [
+                            {"key": "prep", "kind": "prepare", "reflection_min_length": 80},
+                            {
+                                "key": "meet",
+                                "kind": "meet",
+                                "title": "Träff",
+                                "roles": ["Presentatör", "Kollegor"],
+                                "protocol": [
+                                    {
+                                        "title": "Presentation",
+                                        "minutes": 5,
+                                        "speaker": "Presentatör",
+                                    },
+                                    {"title": "Respons", "minutes": 7, "guidance": "Kort."},
+                                ],
+                            },
+                            {
+                                "key": "try",
+                                "kind": "practice",
+                                "evidence_kinds": ["file"],
+                                "file_types": ["pdf"],
+                                "max_file_mb": 3,
+                            },
+                            {"key": "follow", "kind": "follow_up", "instructions": "Skriv."},
+                        ],
+                        "peer_feedback_required": False,
+                        "feedback_strengths": 0,
+                        "feedback_next_steps": 3,
+                    },
+                },
+            ],
+        }
+    )
+    return JourneyDocument.model_validate(data)
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_live_sessions_and_collegial_cycles_round_trip_unchanged(fmt: str) -> None:
+    document = _group_work_document()
+    assert load_document(dump_document(document, fmt)) == document  # type: ignore[arg-type]
+
+
+def test_a_cycle_without_phases_gets_the_english_default_phases() -> None:
+    data = _group_work_document().model_dump(mode="json")
+    del data["sections"][2]["steps"][1]["content"]["phases"]
+    data["sections"][2]["steps"][1]["content"]["peer_feedback_required"] = True
+    cycle = load_document(json.dumps(data)).sections[2].steps[1].content
+    assert isinstance(cycle, CollegialCycleConfig)
+    assert [t.title for t in cycle.phases[1].protocol][:2] == [
+        "Presentation",
+        "Clarifying questions",
+    ]
+
+
+def test_a_problem_in_a_cycle_names_its_line_and_field() -> None:
+    text = dump_document(_group_work_document()).replace("minutes: 7", "minutes: 0")
+    with pytest.raises(InterchangeError) as refused:
+        load_document(text, "resa.yaml")
+    (problem,) = refused.value.problems
+    assert problem.startswith("line ")
+    assert "sections[2].steps[1].content.phases[1].protocol[1].minutes" in problem
 
 
 def test_yaml_keeps_markdown_as_a_literal_block() -> None:
@@ -80,7 +173,16 @@ def test_files_over_the_size_limit_are_refused() -> None:
 
 def test_the_examples_are_valid_journeys() -> None:
     slugs = [d.slug for d in example_documents()]
-    assert slugs == ["digital-kompetens", "collegial-learning"]
+    assert slugs == ["digital-kompetens", "collegial-learning", "formativ-bedomning"]
+
+
+def test_the_collegial_example_has_a_live_session_and_a_full_cycle() -> None:
+    document = next(d for d in example_documents() if d.slug == "formativ-bedomning")
+    contents = [step.content for section in document.sections for step in section.steps]
+    cycle = next(c for c in contents if isinstance(c, CollegialCycleConfig))
+    assert any(isinstance(c, LiveSessionConfig) for c in contents)
+    assert [p.kind for p in cycle.phases] == ["prepare", "meet", "practice", "follow_up"]
+    assert document.language == "sv" and cycle.phases[1].roles[1] == "Processledare"
 
 
 def test_the_published_schema_is_current() -> None:

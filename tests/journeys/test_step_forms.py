@@ -46,3 +46,30 @@ def test_config_from_form_reads_decimal_commas_and_refuses_nan() -> None:
     config = config_from_form(StepType.KNOWLEDGE_CHECK, form)
     assert config["mastery_score"] == 0.625
     assert config["questions"][0]["answer"] is None
+
+
+def test_config_from_form_bounds_the_phase_and_turn_counts() -> None:
+    form = MultiDict(
+        {"phase_count": "90000000", "p0-kind": "meet", "p0-turn_count": "90000000", "intro": "x"}
+    )
+    started = time.process_time()
+    config = config_from_form(StepType.COLLEGIAL_CYCLE, form)
+    assert time.process_time() - started < 0.5
+    assert len(config["phases"]) == 1 and config["phases"][0]["protocol"] == []
+
+
+def test_config_from_form_reads_a_live_session() -> None:
+    form = MultiDict(
+        {"description": "Träff", "duration_minutes": "45", "check_in_opens_minutes": "10"}
+    )
+    assert config_from_form(StepType.LIVE_SESSION, form) == {
+        "description": "Träff",
+        "duration_minutes": 45,
+        "self_check_in": False,
+        "check_in_opens_minutes": 10,
+    }
+
+
+def test_config_from_form_gives_no_number_for_digits_of_other_scripts() -> None:
+    form = MultiDict({"description": "Träff", "duration_minutes": "٤٥"})
+    assert config_from_form(StepType.LIVE_SESSION, form)["duration_minutes"] is None

@@ -7,7 +7,7 @@ from importlib import resources
 from lti_tool.journeys.content import JourneyDocument
 from lti_tool.journeys.interchange import load_document
 
-FILES = ("digital-kompetens.yaml", "collegial-learning.yaml")
+FILES = ("digital-kompetens.yaml", "collegial-learning.yaml", "formativ-bedomning.yaml")
 
 
 def example_documents() -> list[JourneyDocument]:
