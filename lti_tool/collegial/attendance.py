@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti_tool.collegial.cycle_progress import meeting_attended
 from lti_tool.collegial.models import (
     Attendance,
     AttendanceMethod,
@@ -252,6 +253,9 @@ def record_attendance(
     events.flush()
     if occurrence.group_id is None:
         _complete_step(session, occurrence, person_id)
+    else:
+        # A group's meeting in a collegial cycle: the member's meeting phase is done.
+        meeting_attended(session, occurrence, person_id, at)
     return attendance
 
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.collegial.access import can_manage
 from lti_tool.collegial.membership import role_in_group
 from lti_tool.collegial.models import Group, GroupRole
 from lti_tool.journeys.errors import JourneyForbiddenError, JourneyNotFoundError
@@ -33,6 +34,9 @@ def group_viewer(session: Session, identity: LaunchIdentity, group: Group) -> Vi
         return Viewer.MEMBER
     if role == GroupRole.FACILITATOR:
         return Viewer.FACILITATOR
+    if can_manage(session, identity, group):
+        return Viewer.STAFF
+    # The staff of a course in a unit follow the unit's groups' work in their course.
     if is_staff(identity.roles) and _staff_scope(session, identity, group):
         return Viewer.STAFF
     return None

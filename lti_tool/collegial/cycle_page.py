@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
 
 from lti_tool.collegial.cycle_models import Contribution, ContributionKind, PeerFeedback
 from lti_tool.collegial.cycle_progress import settle
@@ -30,12 +29,9 @@ from lti_tool.launch_session import url_with_token
 LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
 
 
-def live_url(endpoint: str, **values: Any) -> str | None:
-    """A link to a page another part of the tool serves, or None where it is not served."""
-    try:
-        return url_with_token(endpoint, **values)
-    except BuildError:
-        return None
+def live_url(endpoint: str, **values: Any) -> str:
+    """A link to a live-session page (``collegial.session_views``)."""
+    return url_with_token(endpoint, **values)
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,7 @@ def page(session: Session, state: JourneyState, item: StepState) -> CyclePage:
     config = cycle_config(item.step)
     group = member_group(session, state.enrollment)
     if group is None:
-        return CyclePage(config=config, groups_url=live_url("groups.index"))
+        return CyclePage(config=config, groups_url=live_url("groups.course_groups"))
     person_id = state.enrollment.person_id
     cycle = load_cycle(session, group, state.enrollment.journey_id, item.step)
     own = session.scalars(

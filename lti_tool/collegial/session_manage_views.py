@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from lti_tool.collegial import attendance, occurrences, signups
+from lti_tool.collegial.access import can_facilitate
 from lti_tool.collegial.live_step import LOCAL, local
-from lti_tool.collegial.membership import role_in_group
 from lti_tool.collegial.models import (
     Attendance,
     Group,
@@ -52,11 +52,8 @@ def _forbidden() -> JourneyForbiddenError:
 def may_manage(
     session: Session, identity: LaunchIdentity, group: Group | None, context_id: int | None
 ) -> bool:
-    """Course staff of the course, or a facilitator of the group."""
-    if (
-        group is not None
-        and role_in_group(session, group, identity.person_id) == GroupRole.FACILITATOR
-    ):
+    """Course staff of the course, or whoever runs the group (its facilitators, its managers)."""
+    if group is not None and can_facilitate(session, identity, group):
         return True
     return is_staff(identity.roles) and context_id == identity.context_id
 

@@ -9,8 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lti_tool.collegial import live_step
-from lti_tool.collegial import cycle_page
+from lti_tool.collegial import cycle_page, live_step
 from lti_tool.db import get_session
 from lti_tool.frameworks.services import competence_by_iri
 from lti_tool.journeys import assignments, player, submissions, visits
