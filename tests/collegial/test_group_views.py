@@ -10,17 +10,26 @@ from werkzeug.test import TestResponse
 
 from lti_tool.collegial import groups
 from lti_tool.collegial.models import GroupRole
+from lti_tool.db import get_database
+from lti_tool.journeys.authoring import create_journey, publish
+from lti_tool.lti.models import Registration
 from lti_tool.recording import Recording
 from tests.collegial.conftest import INSTRUCTOR, Launches, group_by_key, person, statements
+from tests.conftest import Launcher
+from tests.journeys.conftest import launch_token, sample_document
 from tests.support.platform import TestPlatform
 
 
+# The pages in English (the browser's language); the Swedish test asks for Swedish.
+ENGLISH = {"Accept-Language": "en"}
+
+
 def get(app: Flask, path: str, token: str, **query: str) -> TestResponse:
-    return app.test_client().get(path, query_string={"lt": token, **query})
+    return app.test_client().get(path, query_string={"lt": token, **query}, headers=ENGLISH)
 
 
 def post(app: Flask, path: str, token: str, **data: Any) -> TestResponse:
-    return app.test_client().post(path, data={"lt": token, **data})
+    return app.test_client().post(path, data={"lt": token, **data}, headers=ENGLISH)
 
 
 def names(session: Session, key: str, role: GroupRole = GroupRole.MEMBER) -> list[str]:
@@ -107,10 +116,9 @@ def test_staff_of_another_course_cannot_read_or_change_a_group(
 def test_another_organisation_gets_404(
     app: Flask, launches: Launches, platform: TestPlatform
 ) -> None:
-    from lti_tool.db import get_database
     from lti_tool.lti.registrations import add_registration
     from lti_tool.tenancy.services import add_organization
-    from tests.conftest import Launcher, session_token
+    from tests.conftest import session_token
 
     launches.launch("anna")
     key = launches.group("A")
@@ -189,3 +197,17 @@ def test_the_pages_speak_swedish(app: Flask, launches: Launches) -> None:
     anna = launches.launch("anna")
     page = get(app, "/groups/", anna, lang="sv").get_data(as_text=True)
     assert "Min grupp" in page
+
+
+def test_the_journey_overview_links_to_the_groups(
+    app: Flask, launcher: Launcher, registration: Registration
+) -> None:
+    with get_database(app).session() as s:
+        journey = create_journey(s, registration.organization_id, sample_document())
+        publish(s, journey)
+    token = launch_token(launcher)
+    client = app.test_client()
+    client.get("/journeys/digital-kompetens", query_string={"lt": token})
+    page = client.get("/journeys/digital-kompetens", query_string={"lt": token, "skip": "1"})
+    assert page.status_code == 200
+    assert "/groups/?lt=" in page.get_data(as_text=True)
