@@ -19,7 +19,6 @@ from tests.conftest import Launcher
 from tests.journeys.conftest import launch_token, sample_document
 from tests.support.platform import TestPlatform
 
-
 # The pages in English (the browser's language); the Swedish test asks for Swedish.
 ENGLISH = {"Accept-Language": "en"}
 
