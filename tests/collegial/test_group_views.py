@@ -14,7 +14,14 @@ from lti_tool.db import get_database
 from lti_tool.journeys.authoring import create_journey, publish
 from lti_tool.lti.models import Registration
 from lti_tool.recording import Recording
-from tests.collegial.conftest import INSTRUCTOR, Launches, group_by_key, person, statements
+from tests.collegial.conftest import (
+    INSTRUCTOR,
+    UNIT_LEADER,
+    Launches,
+    group_by_key,
+    person,
+    statements,
+)
 from tests.conftest import Launcher
 from tests.journeys.conftest import launch_token, sample_document
 from tests.support.platform import TestPlatform
@@ -210,3 +217,19 @@ def test_the_journey_overview_links_to_the_groups(
     page = client.get("/journeys/digital-kompetens", query_string={"lt": token, "skip": "1"})
     assert page.status_code == 200
     assert "/groups/?lt=" in page.get_data(as_text=True)
+
+
+def test_a_unit_leader_creates_the_units_groups_and_course_staff_cannot(
+    app: Flask, launches: Launches, session: Session
+) -> None:
+    rektor = launches.launch("rektor", roles=UNIT_LEADER)
+    kim = launches.launch("kim", roles=INSTRUCTOR)
+    unit_id = launches.unit_id()
+    assert f"/groups/units/{unit_id}" in get(app, "/groups/", rektor).get_data(as_text=True)
+    created = post(app, f"/groups/units/{unit_id}/new", rektor, name="Arbetslag 1")
+    assert created.status_code == 303
+    page = get(app, f"/groups/units/{unit_id}", rektor).get_data(as_text=True)
+    assert "Arbetslag 1" in page
+    assert get(app, f"/groups/units/{unit_id}", kim).status_code == 403
+    assert post(app, f"/groups/units/{unit_id}/new", kim, name="Eget").status_code == 403
+    assert len(groups.groups_of(session, 1, f"unit:{unit_id}")) == 1
