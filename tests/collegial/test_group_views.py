@@ -233,3 +233,16 @@ def test_a_unit_leader_creates_the_units_groups_and_course_staff_cannot(
     assert get(app, f"/groups/units/{unit_id}", kim).status_code == 403
     assert post(app, f"/groups/units/{unit_id}/new", kim, name="Eget").status_code == 403
     assert len(groups.groups_of(session, 1, f"unit:{unit_id}")) == 1
+
+
+def test_a_facilitator_who_is_a_learner_opens_their_group_but_cannot_change_it(
+    app: Flask, launches: Launches, session: Session
+) -> None:
+    fia = launches.launch("fia", name="Fia")
+    key = launches.group("A")
+    groups.add_facilitator(session, group_by_key(session, key), person(session, "fia"))
+    assert "Groups you facilitate" in get(app, "/groups/", fia).get_data(as_text=True)
+    page = get(app, f"/groups/{key}", fia)
+    assert page.status_code == 200
+    assert "Change the group" not in page.get_data(as_text=True)
+    assert post(app, f"/groups/{key}/edit", fia, name="B").status_code == 403
