@@ -74,6 +74,12 @@ def render_course(
     context = course_of(session, identity)
     scope = scope_of(context.id, None)
     g.no_store = True
+    # The way to the school unit's groups, for those who lead the course's unit.
+    unit_url = (
+        url_with_token("groups.unit_groups", unit_id=context.unit_id)
+        if context.unit_id is not None and reach_of(session, identity).leads_unit(context.unit_id)
+        else None
+    )
     if manages_course(identity, context.id):
         learners, staff = group_forming.roster_choices(session, context)
         session.commit()
@@ -87,6 +93,7 @@ def render_course(
             offers_import=group_import.offers_groups(context),
             error=error,
             done=request.args.get("done"),
+            unit_url=unit_url,
         )
         return html, status
     mine = group_of_member(
@@ -110,6 +117,7 @@ def render_course(
         open_rows=group_rows(session, open_groups),
         error=error,
         done=request.args.get("done"),
+        unit_url=unit_url,
     )
     return html, status
 

@@ -11,36 +11,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti_tool.collegial.group_errors import GroupConflictError as GroupConflictError
+from lti_tool.collegial.group_errors import GroupError as GroupError
+from lti_tool.collegial.group_errors import GroupNotFoundError as GroupNotFoundError
 from lti_tool.collegial.group_events import GroupEvents
+from lti_tool.collegial.group_queries import find_group as find_group
+from lti_tool.collegial.group_queries import groups_of as groups_of
+from lti_tool.collegial.group_queries import member_count as member_count
+from lti_tool.collegial.group_queries import (
+    open_groups_with_places as open_groups_with_places,
+)
+from lti_tool.collegial.group_queries import people_in as people_in
 from lti_tool.collegial.models import Group, GroupMember, GroupRole, GroupSource, scope_of
 from lti_tool.db import utcnow
-from lti_tool.journeys.errors import (
-    JourneyConflictError,
-    JourneyError,
-    JourneyNotFoundError,
-)
+from lti_tool.journeys.errors import JourneyError
 from lti_tool.recording import Recording
 from lti_tool.tenancy.models import Context, Organization, Person, Unit
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
 MAX_CAPACITY = 500
-
-
-class GroupError(JourneyError):
-    """A group action that cannot be done as asked; the detail says why and what to do."""
-
-
-class GroupNotFoundError(JourneyNotFoundError):
-    pass
-
-
-class GroupConflictError(JourneyConflictError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -134,17 +128,6 @@ def lock_group(session: Session, group_id: int) -> Group:
         session.rollback()
         raise GroupNotFoundError("group_not_found", _("That group does not exist (any more)."))
     return group
-
-
-def member_count(session: Session, group: Group) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(GroupMember)
-            .where(GroupMember.group_id == group.id, GroupMember.role == GroupRole.MEMBER)
-        )
-        or 0
-    )
 
 
 def update_group(session: Session, group: Group, fields: GroupFields) -> Group:
@@ -376,43 +359,3 @@ def remove_facilitator(session: Session, group: Group, person: Person) -> None:
         )
     session.delete(row)
     session.commit()
-
-
-def groups_of(session: Session, organization_id: int, scope: str) -> list[Group]:
-    """The groups of a course or unit (``scope_of``), by name."""
-    return list(
-        session.scalars(
-            select(Group)
-            .where(Group.organization_id == organization_id, Group.scope == scope)
-            .order_by(Group.name, Group.id)
-        )
-    )
-
-
-def open_groups_with_places(session: Session, organization_id: int, scope: str) -> list[Group]:
-    """The open groups of a course or unit that have a place left, by name."""
-    return [
-        g
-        for g in groups_of(session, organization_id, scope)
-        if g.open and (g.capacity is None or member_count(session, g) < g.capacity)
-    ]
-
-
-def find_group(session: Session, organization_id: int, key: str) -> Group:
-    """The organisation's group with this key; a 404 for any other (another organisation's)."""
-    group = session.scalar(
-        select(Group).where(Group.key == key[:36], Group.organization_id == organization_id)
-    )
-    if group is None:
-        raise GroupNotFoundError("group_not_found", _("That group does not exist (any more)."))
-    return group
-
-
-def people_in(session: Session, group: Group, role: GroupRole) -> list[Person]:
-    """The group's members or facilitators, by name."""
-    people = session.scalars(
-        select(Person)
-        .join(GroupMember, GroupMember.person_id == Person.id)
-        .where(GroupMember.group_id == group.id, GroupMember.role == role)
-    )
-    return sorted(people, key=lambda p: (p.display_name.casefold(), p.id))

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from lti_tool.collegial import groups
 from lti_tool.collegial.group_import import GROUPS_MEDIA_TYPE, GROUPS_SCOPE
 from lti_tool.collegial.models import GroupRole, GroupSource
+from lti_tool.recording import Recording
 from lti_tool.tenancy.models import Context
-from tests.collegial.conftest import INSTRUCTOR, Launches, statements
+from tests.collegial.conftest import INSTRUCTOR, Launches, group_by_key, person, statements
 from tests.collegial.test_group_views import get, post
 from tests.support.platform import LIS, TestPlatform
 
@@ -138,3 +139,22 @@ def test_without_the_service_import_is_refused_with_a_reason(
     response = post(app, "/groups/import", kim)
     assert response.status_code == 400
     assert "offers no groups service" in response.get_data(as_text=True)
+
+
+def test_import_leaves_someone_already_in_another_group_where_they_are(
+    app: Flask,
+    launches: Launches,
+    session: Session,
+    services_platform: TestPlatform,
+    recording: Recording,
+) -> None:
+    platform = services_platform
+    platform.groups = [{"id": "g1", "name": "Grupp 1"}]
+    platform.roster = [member("anna", "Anna", "g1"), member("bo", "Bo", "g1")]
+    kim = staff_token(launches, platform)
+    launches.launch("anna", **services(platform))
+    own = launches.group("Egen")
+    groups.add_member(session, group_by_key(session, own), person(session, "anna"), recording)
+    response = post(app, "/groups/import", kim)
+    assert "skipped=1" in response.location
+    assert course_groups(session, launches) == {"Egen": ["anna"], "Grupp 1": ["bo"]}

@@ -10,17 +10,32 @@ from werkzeug.test import TestResponse
 
 from lti_tool.collegial import groups
 from lti_tool.collegial.models import GroupRole
+from lti_tool.db import get_database
+from lti_tool.journeys.authoring import create_journey, publish
+from lti_tool.lti.models import Registration
 from lti_tool.recording import Recording
-from tests.collegial.conftest import INSTRUCTOR, Launches, group_by_key, person, statements
+from tests.collegial.conftest import (
+    INSTRUCTOR,
+    UNIT_LEADER,
+    Launches,
+    group_by_key,
+    person,
+    statements,
+)
+from tests.conftest import Launcher
+from tests.journeys.conftest import launch_token, sample_document
 from tests.support.platform import TestPlatform
+
+# The pages in English (the browser's language); the Swedish test asks for Swedish.
+ENGLISH = {"Accept-Language": "en"}
 
 
 def get(app: Flask, path: str, token: str, **query: str) -> TestResponse:
-    return app.test_client().get(path, query_string={"lt": token, **query})
+    return app.test_client().get(path, query_string={"lt": token, **query}, headers=ENGLISH)
 
 
 def post(app: Flask, path: str, token: str, **data: Any) -> TestResponse:
-    return app.test_client().post(path, data={"lt": token, **data})
+    return app.test_client().post(path, data={"lt": token, **data}, headers=ENGLISH)
 
 
 def names(session: Session, key: str, role: GroupRole = GroupRole.MEMBER) -> list[str]:
@@ -107,10 +122,9 @@ def test_staff_of_another_course_cannot_read_or_change_a_group(
 def test_another_organisation_gets_404(
     app: Flask, launches: Launches, platform: TestPlatform
 ) -> None:
-    from lti_tool.db import get_database
     from lti_tool.lti.registrations import add_registration
     from lti_tool.tenancy.services import add_organization
-    from tests.conftest import Launcher, session_token
+    from tests.conftest import session_token
 
     launches.launch("anna")
     key = launches.group("A")
@@ -189,3 +203,46 @@ def test_the_pages_speak_swedish(app: Flask, launches: Launches) -> None:
     anna = launches.launch("anna")
     page = get(app, "/groups/", anna, lang="sv").get_data(as_text=True)
     assert "Min grupp" in page
+
+
+def test_the_journey_overview_links_to_the_groups(
+    app: Flask, launcher: Launcher, registration: Registration
+) -> None:
+    with get_database(app).session() as s:
+        journey = create_journey(s, registration.organization_id, sample_document())
+        publish(s, journey)
+    token = launch_token(launcher)
+    client = app.test_client()
+    client.get("/journeys/digital-kompetens", query_string={"lt": token})
+    page = client.get("/journeys/digital-kompetens", query_string={"lt": token, "skip": "1"})
+    assert page.status_code == 200
+    assert "/groups/?lt=" in page.get_data(as_text=True)
+
+
+def test_a_unit_leader_creates_the_units_groups_and_course_staff_cannot(
+    app: Flask, launches: Launches, session: Session
+) -> None:
+    rektor = launches.launch("rektor", roles=UNIT_LEADER)
+    kim = launches.launch("kim", roles=INSTRUCTOR)
+    unit_id = launches.unit_id()
+    assert f"/groups/units/{unit_id}" in get(app, "/groups/", rektor).get_data(as_text=True)
+    created = post(app, f"/groups/units/{unit_id}/new", rektor, name="Arbetslag 1")
+    assert created.status_code == 303
+    page = get(app, f"/groups/units/{unit_id}", rektor).get_data(as_text=True)
+    assert "Arbetslag 1" in page
+    assert get(app, f"/groups/units/{unit_id}", kim).status_code == 403
+    assert post(app, f"/groups/units/{unit_id}/new", kim, name="Eget").status_code == 403
+    assert len(groups.groups_of(session, 1, f"unit:{unit_id}")) == 1
+
+
+def test_a_facilitator_who_is_a_learner_opens_their_group_but_cannot_change_it(
+    app: Flask, launches: Launches, session: Session
+) -> None:
+    fia = launches.launch("fia", name="Fia")
+    key = launches.group("A")
+    groups.add_facilitator(session, group_by_key(session, key), person(session, "fia"))
+    assert "Groups you facilitate" in get(app, "/groups/", fia).get_data(as_text=True)
+    page = get(app, f"/groups/{key}", fia)
+    assert page.status_code == 200
+    assert "Change the group" not in page.get_data(as_text=True)
+    assert post(app, f"/groups/{key}/edit", fia, name="B").status_code == 403
