@@ -61,7 +61,8 @@ def _step_action(
         session.rollback()
         fresh = player.load_state(session, state.enrollment)
         return step_page(fresh, key, status=exc.status, error=str(exc.detail), form=request.form)
-    target = url_with_token("player.show_step", slug=slug, key=key, saved=saved)
+    # Not the step page's own ``saved``: the cycle says what was saved in its own words.
+    target = url_with_token("player.show_step", slug=slug, key=key, cycle=saved)
     return redirect(target + "#cycle", 303)
 
 
