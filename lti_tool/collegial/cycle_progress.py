@@ -331,6 +331,14 @@ def _record_meetings(
             events.phase_done(person, enrollment, phase_state.phase, at)
 
 
+def lock_group(session: Session, group: Group) -> None:
+    """Hold the group's row until commit: the lock of its shared phases (taken first)."""
+    # The unique rule cannot hold a completion whose person is NULL: two follow-ups at once
+    # must not both find the phase undone. Taken before any statement is recorded, so two such
+    # requests never hold parts of the statement store that the other waits for.
+    session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+
+
 def group_phase_done(
     session: Session, group: Group, journey: Journey, step_key: str, phase_key: str
 ) -> bool:
@@ -346,9 +354,7 @@ def group_phase_done(
     if phase.kind != "follow_up":
         return False
     events = CycleEvents(session, group, journey, step, config, language)
-    # The group's row is the lock of its shared phases: the unique rule cannot hold a row whose
-    # person is NULL, so two follow-ups written at once must not both find the phase undone.
-    session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+    lock_group(session, group)
     if not _record_done(session, events, phase, None, journey.id):
         return False
     members = load_cycle(session, group, journey.id, step).members
