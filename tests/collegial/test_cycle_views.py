@@ -119,6 +119,20 @@ def test_saved_reflection_is_confirmed_on_the_step_page(
     assert '<p class="notice" role="status"></p>' not in html
 
 
+def test_step_page_links_facilitators_and_staff_to_the_groups_view(
+    app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
+) -> None:
+    crew = make_crew(app, registration, launcher)
+    link = f'href="{GROUPS}?lt='
+    for someone, shown in (
+        (crew.facilitator, True),
+        (crew.instructor, True),
+        (crew.members[0], False),
+    ):
+        html = client.get(BASE, query_string={"lt": someone.token}).get_data(as_text=True)
+        assert (link in html) is shown
+
+
 def test_learners_do_not_see_the_facilitator_view(
     app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
 ) -> None:
