@@ -178,6 +178,18 @@ def test_follow_up_entry_does_the_phase_for_the_whole_group(
     assert len(phase_statements(app, "completed")) == 3
 
 
+def test_follow_up_form_takes_a_follow_up_phase_only(
+    app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
+) -> None:
+    crew = make_crew(app, registration, launcher)
+    response = client.post(
+        ACTIONS + "/phases/prepare/follow-up",
+        data={"lt": crew.members[0].token, "text": "Vi följer upp."},
+    )
+    assert response.status_code == 404
+    assert completions(app) == set()
+
+
 def _all_phases(app: Flask, client: FlaskClient, crew: Crew, people: list[Someone]) -> None:
     occurrence = add_occurrence(app, crew.group_a, crew.journey.id)
     for someone in people:
