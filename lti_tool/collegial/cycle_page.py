@@ -19,11 +19,13 @@ from lti_tool.collegial.cycle_state import (
     load_cycle,
     member_group,
 )
+from lti_tool.collegial.membership import facilitated_groups
 from lti_tool.collegial.models import Group, Occurrence, OccurrenceStatus
 from lti_tool.collegial.peer_feedback import Given, feedback_on
 from lti_tool.journeys.content import CollegialCycleConfig
 from lti_tool.journeys.player import JourneyState, StepState, load_state
-from lti_tool.launch_session import url_with_token
+from lti_tool.launch_session import launch_identity, url_with_token
+from lti_tool.lti.roles import is_staff
 
 # Meetings are held in Sweden: their times are shown in Swedish time, whatever the server's zone.
 LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
@@ -77,6 +79,8 @@ class CyclePage:
     meetings: list[Meeting] = field(default_factory=list)
     groups_url: str | None = None
     logbook_url: str | None = None
+    # The facilitator's view of the step, for course staff and the groups' facilitators.
+    overview_url: str | None = None
 
     def contribution(self, phase_key: str, kind: str) -> Contribution | None:
         return self.mine.get((phase_key, kind))
@@ -92,9 +96,10 @@ def settled(session: Session, state: JourneyState, key: str) -> JourneyState:
 def page(session: Session, state: JourneyState, item: StepState) -> CyclePage:
     """Everything the cycle's step page shows the learner."""
     config = cycle_config(item.step)
+    overview = _overview_url(session, state, item)
     group = member_group(session, state.enrollment)
     if group is None:
-        return CyclePage(config=config, groups_url=live_url("groups.course_groups"))
+        return CyclePage(config=config, groups_url=live_url("groups.course_groups"), overview_url=overview)
     person_id = state.enrollment.person_id
     cycle = load_cycle(session, group, state.enrollment.journey_id, item.step)
     own = session.scalars(
@@ -127,7 +132,17 @@ def page(session: Session, state: JourneyState, item: StepState) -> CyclePage:
         given_by_me=given,
         meetings=meetings(cycle, person_id),
         logbook_url=url_with_token("collegial.logbook_page", group_key=group.key),
+        overview_url=overview,
     )
+
+
+def _overview_url(session: Session, state: JourneyState, item: StepState) -> str | None:
+    identity = launch_identity()
+    if not is_staff(identity.roles) and not facilitated_groups(
+        session, identity.organization_id, identity.person_id
+    ):
+        return None
+    return url_with_token("collegial.step_groups", slug=state.journey.slug, key=item.step.key)
 
 
 EVIDENCE = ContributionKind.EVIDENCE.value

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.collegial.cycle_events import CycleEvents
@@ -101,15 +102,21 @@ def _record_done(
     )
     if exists is not None:
         return False
-    session.add(
-        PhaseCompletion(
-            group_id=events.group.id,
-            journey_id=journey_id,
-            step_key=events.step.key,
-            phase_key=phase.key,
-            person_id=person.id if person is not None else None,
-        )
-    )
+    try:
+        # A savepoint: the same completion recorded at this moment by another request ends
+        # this insert only, never the caller's transaction (an attendance being recorded).
+        with session.begin_nested():
+            session.add(
+                PhaseCompletion(
+                    group_id=events.group.id,
+                    journey_id=journey_id,
+                    step_key=events.step.key,
+                    phase_key=phase.key,
+                    person_id=person.id if person is not None else None,
+                )
+            )
+    except IntegrityError:
+        return False
     return True
 
 
@@ -324,6 +331,14 @@ def _record_meetings(
             events.phase_done(person, enrollment, phase_state.phase, at)
 
 
+def lock_group(session: Session, group: Group) -> None:
+    """Hold the group's row until commit: the lock of its shared phases (taken first)."""
+    # The unique rule cannot hold a completion whose person is NULL: two follow-ups at once
+    # must not both find the phase undone. Taken before any statement is recorded, so two such
+    # requests never hold parts of the statement store that the other waits for.
+    session.execute(select(Group.id).where(Group.id == group.id).with_for_update())
+
+
 def group_phase_done(
     session: Session, group: Group, journey: Journey, step_key: str, phase_key: str
 ) -> bool:
@@ -339,6 +354,7 @@ def group_phase_done(
     if phase.kind != "follow_up":
         return False
     events = CycleEvents(session, group, journey, step, config, language)
+    lock_group(session, group)
     if not _record_done(session, events, phase, None, journey.id):
         return False
     members = load_cycle(session, group, journey.id, step).members

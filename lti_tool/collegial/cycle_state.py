@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -30,7 +29,6 @@ from lti_tool.collegial.models import (
     GroupMember,
     GroupRole,
     Occurrence,
-    OccurrenceStatus,
 )
 from lti_tool.journeys.content import CollegialCycleConfig, CyclePhase, parse_step_config
 from lti_tool.journeys.errors import JourneyConflictError, JourneyError, JourneyNotFoundError
@@ -288,8 +286,3 @@ def load_cycle(session: Session, group: Group, journey_id: int, step: Step) -> G
         attendance=attendance,
         evidence=evidence,
     )
-
-
-def upcoming(occurrences: list[Occurrence], now: datetime) -> list[Occurrence]:
-    """The occurrences still to come or under way, not cancelled."""
-    return [o for o in occurrences if o.status == OccurrenceStatus.SCHEDULED and o.ends_at >= now]

@@ -16,7 +16,7 @@ from lti_tool.collegial.cycle_access import Viewer, require_viewer
 from lti_tool.collegial.cycle_models import Contribution, ContributionKind
 from lti_tool.collegial.cycle_page import LOCAL_ZONE, live_url
 from lti_tool.collegial.cycle_progress import give_evidence, save_reflection
-from lti_tool.collegial.cycle_state import require_group
+from lti_tool.collegial.cycle_state import cycle_config, find_phase, require_group
 from lti_tool.collegial.models import Group
 from lti_tool.db import get_session
 from lti_tool.journeys import player
@@ -61,7 +61,8 @@ def _step_action(
         session.rollback()
         fresh = player.load_state(session, state.enrollment)
         return step_page(fresh, key, status=exc.status, error=str(exc.detail), form=request.form)
-    target = url_with_token("player.show_step", slug=slug, key=key, saved=saved)
+    # Not the step page's own ``saved``: the cycle says what was saved in its own words.
+    target = url_with_token("player.show_step", slug=slug, key=key, cycle=saved)
     return redirect(target + "#cycle", 303)
 
 
@@ -118,6 +119,8 @@ def write_follow_up(slug: str, key: str, phase_key: str) -> ResponseReturnValue:
     form = request.form
 
     def post(session: Session, state: player.JourneyState) -> object:
+        # Only a follow-up phase is written from the step page (any entry goes in the logbook).
+        find_phase(cycle_config(state.step(key).step), phase_key, "follow_up")
         group = require_group(session, state.enrollment)
         tag = logbook.PhaseTag(slug, key, phase_key)
         return logbook.post_entry(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from lti_tool.collegial.cycle_access import Viewer
 from lti_tool.collegial.cycle_models import LogbookAttachment, LogbookComment, LogbookEntry
-from lti_tool.collegial.cycle_progress import group_phase_done
+from lti_tool.collegial.cycle_progress import group_phase_done, lock_group
 from lti_tool.collegial.cycle_state import cycle_config, find_phase
 from lti_tool.collegial.models import Group
 from lti_tool.collegial.statements import CollegialStatements
@@ -124,6 +124,8 @@ def post_entry(
         raise JourneyError("logbook_title_too_long", _l("Keep the title under 300 characters."))
     text = _text(body, MAX_BODY, "logbook_body")
     tagged = _tagged(session, group, tag) if tag is not None else None
+    if tagged is not None and tagged.phase.kind == "follow_up":
+        lock_group(session, group)
     entry = LogbookEntry(
         organization_id=group.organization_id,
         group_id=group.id,

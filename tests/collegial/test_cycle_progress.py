@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -15,6 +17,8 @@ from lti_tool.lti.models import Registration
 from tests.collegial.cycle_support import (
     ACTIONS,
     BASE,
+    SLUG,
+    STEP,
     Crew,
     Someone,
     add_occurrence,
@@ -174,6 +178,18 @@ def test_follow_up_entry_does_the_phase_for_the_whole_group(
     assert len(phase_statements(app, "completed")) == 3
 
 
+def test_follow_up_form_takes_a_follow_up_phase_only(
+    app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
+) -> None:
+    crew = make_crew(app, registration, launcher)
+    response = client.post(
+        ACTIONS + "/phases/prepare/follow-up",
+        data={"lt": crew.members[0].token, "text": "Vi följer upp."},
+    )
+    assert response.status_code == 404
+    assert completions(app) == set()
+
+
 def _all_phases(app: Flask, client: FlaskClient, crew: Crew, people: list[Someone]) -> None:
     occurrence = add_occurrence(app, crew.group_a, crew.journey.id)
     for someone in people:
@@ -266,3 +282,42 @@ def test_learner_without_a_group_is_told_so(
     assert "you are not in a group yet" in page.get_data(as_text=True)
     refused = reflect(client, loner)
     assert refused == 409
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_follow_ups_at_once_do_the_group_phase_once(
+    app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
+) -> None:
+    from lti_tool.collegial import logbook
+    from lti_tool.collegial.cycle_access import Viewer
+    from lti_tool.collegial.models import Group
+
+    crew = make_crew(app, registration, launcher)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def write(someone: Someone) -> None:
+        try:
+            with app.test_request_context(), get_database(app).session() as session:
+                group = session.scalars(select(Group).where(Group.key == crew.group_a)).one()
+                barrier.wait(timeout=10)
+                logbook.post_entry(
+                    session,
+                    group,
+                    Viewer.MEMBER,
+                    someone.person_id,
+                    "Uppföljning",
+                    "Vi följer upp.",
+                    tag=logbook.PhaseTag(SLUG, STEP, "follow-up"),
+                )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(m,)) for m in crew.members[:2]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert completions(app) == {("follow-up", None)}
+    assert len(phase_statements(app, "completed")) == 3

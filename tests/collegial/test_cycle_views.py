@@ -14,8 +14,16 @@ from lti_tool.collegial.models import Group, Occurrence
 from lti_tool.db import get_database
 from lti_tool.lti.models import Registration
 from lti_tool.reminders.models import Notice, NoticeKind
-from tests.collegial.cycle_support import ACTIONS, BASE, STEP, add_occurrence, make_crew
+from tests.collegial.cycle_support import (
+    ACTIONS,
+    BASE,
+    STEP,
+    add_occurrence,
+    launch,
+    make_crew,
+)
 from tests.conftest import Launcher
+from tests.journeys.conftest import INSTRUCTOR
 
 GROUPS = f"{ACTIONS}/groups"
 
@@ -84,6 +92,47 @@ def test_course_staff_see_every_group(
     assert "Lärgrupp A" in html and "Lärgrupp B" in html
 
 
+def test_staff_of_another_course_see_none_of_its_groups(
+    app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
+) -> None:
+    make_crew(app, registration, launcher)
+    other = launch(launcher, "teach-2", "Tove", roles=INSTRUCTOR, course="course-2")
+    page = client.get(GROUPS, query_string={"lt": other.token})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Lärgrupp A" not in html and "Lärgrupp B" not in html
+
+
+def test_saved_reflection_is_confirmed_on_the_step_page(
+    app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
+) -> None:
+    crew = make_crew(app, registration, launcher)
+    response = client.post(
+        ACTIONS + "/phases/prepare/reflection",
+        data={"lt": crew.members[0].token, "text": "Jag vill pröva exit tickets."},
+    )
+    assert response.status_code == 303
+    location = response.headers["Location"].split("#")[0]
+    page = client.get(location + "&lang=en")
+    html = page.get_data(as_text=True)
+    assert "Your reflection is saved." in html
+    assert '<p class="notice" role="status"></p>' not in html
+
+
+def test_step_page_links_facilitators_and_staff_to_the_groups_view(
+    app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
+) -> None:
+    crew = make_crew(app, registration, launcher)
+    link = f'href="{GROUPS}?lt='
+    for someone, shown in (
+        (crew.facilitator, True),
+        (crew.instructor, True),
+        (crew.members[0], False),
+    ):
+        html = client.get(BASE, query_string={"lt": someone.token}).get_data(as_text=True)
+        assert (link in html) is shown
+
+
 def test_learners_do_not_see_the_facilitator_view(
     app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
 ) -> None:
@@ -131,8 +180,8 @@ def test_nudge_makes_one_notice_per_day_and_confirms(
         notices = session.scalars(select(Notice)).all()
     assert [(n.kind, n.person_id) for n in notices] == [(NoticeKind.NUDGE, bo.person_id)]
     assert notices[0].payload["phase"] == "prepare"
-    page = client.get(second.headers["Location"]).get_data(as_text=True)
-    assert "already reminded" in page or "redan påmind" in page
+    page = client.get(second.headers["Location"] + "&lang=en").get_data(as_text=True)
+    assert "That member was already reminded of this phase today." in page
 
 
 def test_nudge_outside_ones_groups_is_refused(

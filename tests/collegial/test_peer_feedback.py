@@ -93,11 +93,9 @@ def test_incomplete_feedback_is_refused_with_its_reason(
 ) -> None:
     crew = make_crew(app, registration, launcher)
     key = give_evidence(client, crew.members[1])
-    response = feedback(
-        client, crew.members[0], key, strength=["Bra", ""], next_step=["Mer"], lang="en"
-    )
+    response = feedback(client, crew.members[0], key, strength=["Bra", ""], next_step=["Mer"])
     assert response.status_code == 400
-    assert "Fill in every strength" in response.get_data(as_text=True)
+    assert "Fyll i varje styrka i din återkoppling." in response.get_data(as_text=True)
 
 
 def test_unknown_evidence_is_not_found(
