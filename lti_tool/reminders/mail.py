@@ -147,12 +147,12 @@ def send(config: SmtpConfig, message: EmailMessage, deadline_seconds: float) -> 
     client: smtplib.SMTP | None = None
     try:
         if config.security == "ssl":
-            client = smtplib.SMTP_SSL(
-                config.host, config.port, timeout=deadline.remaining(), context=context
-            )
+            client = smtplib.SMTP_SSL(timeout=deadline.remaining(), context=context)
         else:
-            client = smtplib.SMTP(config.host, config.port, timeout=deadline.remaining())
+            client = smtplib.SMTP(timeout=deadline.remaining())
+        # Guarded before connecting: a server may send even its greeting one byte at a time.
         deadline.guard(client)
+        client.connect(config.host, config.port)
         client.ehlo()
         if config.security == "starttls":
             client.starttls(context=context)
