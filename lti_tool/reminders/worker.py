@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings
 from lti_tool.db import get_database, utcnow
 from lti_tool.heartbeats import BEAT_SECONDS
-from lti_tool.reminders.mail import MailError, SmtpConfig, compose, send
+from lti_tool.reminders.mail import MailError, SmtpConfig, compose, deliverable, send
 from lti_tool.reminders.models import EmailState, Notice, NoticePreference
 from lti_tool.reminders.rules import ReminderRules, ScanTotals, scan
 from lti_tool.tenancy.models import Organization, Person
@@ -198,6 +198,8 @@ class ReminderWorker:
         person = session.get(Person, notice.person_id)
         if person is None or not person.email:
             return "no e-mail address", None
+        if not deliverable(person.email):
+            return "the e-mail address cannot be used", None
         return None, person.email
 
     def _deliver(self, notice_id: int) -> None:

@@ -303,3 +303,24 @@ def test_worker_thread_sends_and_beats_until_stopped(
         assert session.scalars(
             select(WorkerHeartbeat).where(WorkerHeartbeat.name == REMINDERS_WORKER)
         ).first()
+
+
+def test_worker_skips_an_address_that_cannot_head_an_email(
+    app: Flask, world: World, smtp_server: SmtpServer
+) -> None:
+    world.email_on()
+    notice_id = _notice(world, world.person("alva", email="alva@skola.test\r\nBcc: x@evil.test"))
+    make_worker(app).turn()
+    assert smtp_server.inbox.messages == []
+    assert _state(world, notice_id).email_state == EmailState.SKIPPED
+
+
+def test_worker_writes_a_subject_with_line_breaks_on_one_line(
+    app: Flask, world: World, smtp_server: SmtpServer
+) -> None:
+    world.email_on()
+    _notice(world, world.person("alva", email="alva@skola.test"), sender="Pia\r\nBcc: x@evil.test")
+    make_worker(app).turn()
+    (message,) = smtp_server.inbox.messages
+    assert message["Subject"] == "En påminnelse från Pia Bcc: x@evil.test"
+    assert message["Bcc"] is None
