@@ -83,3 +83,9 @@ def test_send_names_no_address_when_refused(smtp_server: SmtpServer) -> None:
     with pytest.raises(MailError) as refused:
         send(config, _message(), 2)
     assert "@" not in refused.value.reason and "127.0.0.1" not in refused.value.reason
+
+
+@pytest.mark.parametrize("sender", ["paminnelser", "Påminnelser <p@example.se>", "a@b\r\nBcc: c@d"])
+def test_settings_refuse_a_sender_that_is_not_one_plain_address(sender: str) -> None:
+    with pytest.raises(SettingsError, match="LTI_JOURNEYS_MAIL_FROM"):
+        load_settings(_env_file=None, mail_from=sender)
