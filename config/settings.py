@@ -124,6 +124,14 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("mail_from")
+    @classmethod
+    def _check_mail_from(cls, value: str) -> str:
+        local, at, domain = value.partition("@")
+        if value and (not at or not local or not domain or any(c in value for c in " <>\r\n,;")):
+            raise ValueError("write one plain address, e.g. paminnelser@example.se")
+        return value
+
     @field_validator("outbound_allowed_networks")
     @classmethod
     def _check_networks(cls, value: str) -> str:

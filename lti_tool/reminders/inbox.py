@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.db import utcnow
@@ -89,8 +90,12 @@ def set_email_opt_out(session: Session, person_id: int, opt_out: bool) -> None:
     """Record the person's choice about reminder e-mail."""
     preference = session.get(NoticePreference, person_id)
     if preference is None:
-        preference = NoticePreference(person_id=person_id)
-        session.add(preference)
+        try:
+            with session.begin_nested():
+                session.add(NoticePreference(person_id=person_id, email_opt_out=opt_out))
+        except IntegrityError:
+            pass  # saved at the same moment from another tab: this choice is written below
+        preference = session.get_one(NoticePreference, person_id)
     preference.email_opt_out = opt_out
     session.commit()
 

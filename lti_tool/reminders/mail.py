@@ -7,6 +7,7 @@ never logged: an error names only its kind and the server's reply code.
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import socket
 import ssl
@@ -72,6 +73,19 @@ def language_of(locale: str | None) -> str:
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
+_ADDRESS = re.compile(r"[^@\s<>\"(),;:]{1,64}@[^@\s<>\"(),;:]{1,255}")
+
+
+def deliverable(address: str) -> bool:
+    """Whether an address the platform shared can head an e-mail (one plain ``local@domain``)."""
+    return len(address) <= 320 and _ADDRESS.fullmatch(address) is not None
+
+
+def _one_line(text: str) -> str:
+    """A header's text on one line: names and titles may hold line breaks, headers may not."""
+    return " ".join(text.split())[:900]
+
+
 def compose(
     notice: Notice, to: str, locale: str | None, sender: str, base_url: str
 ) -> EmailMessage:
@@ -96,7 +110,7 @@ def compose(
         )
         subject = rendered.title
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = _one_line(subject)
     message["From"] = sender
     message["To"] = to
     message["Date"] = formatdate(localtime=False)
@@ -147,12 +161,12 @@ def send(config: SmtpConfig, message: EmailMessage, deadline_seconds: float) -> 
     client: smtplib.SMTP | None = None
     try:
         if config.security == "ssl":
-            client = smtplib.SMTP_SSL(
-                config.host, config.port, timeout=deadline.remaining(), context=context
-            )
+            client = smtplib.SMTP_SSL(timeout=deadline.remaining(), context=context)
         else:
-            client = smtplib.SMTP(config.host, config.port, timeout=deadline.remaining())
+            client = smtplib.SMTP(timeout=deadline.remaining())
+        # Guarded before connecting: a server may send even its greeting one byte at a time.
         deadline.guard(client)
+        client.connect(config.host, config.port)
         client.ehlo()
         if config.security == "starttls":
             client.starttls(context=context)

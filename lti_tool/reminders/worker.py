@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from lti_tool.db import get_database, utcnow
-from lti_tool.reminders.mail import MailError, SmtpConfig, compose, send
+from lti_tool.heartbeats import BEAT_SECONDS
+from lti_tool.reminders.mail import MailError, SmtpConfig, compose, deliverable, send
 from lti_tool.reminders.models import EmailState, Notice, NoticePreference
 from lti_tool.reminders.rules import ReminderRules, ScanTotals, scan
 from lti_tool.tenancy.models import Organization, Person
@@ -104,18 +106,29 @@ class ReminderWorker:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            if self.heartbeat is not None:
-                self.heartbeat()
+            self._beat()
             try:
                 self.turn(stop)
             except Exception:
                 log.exception("Reminder pass failed; trying again shortly")
-            stop.wait(self.options.poll_seconds)
+            self._pause(stop)
+
+    def _beat(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat()
+
+    def _pause(self, stop: threading.Event) -> None:
+        """Wait for the next turn, beating meanwhile (a long pause must not look like a hang)."""
+        ends = time.monotonic() + self.options.poll_seconds
+        while not stop.is_set() and (left := ends - time.monotonic()) > 0:
+            stop.wait(min(left, BEAT_SECONDS))
+            self._beat()
 
     def turn(self, stop: threading.Event | None = None) -> ReminderTotals:
         """One turn: the scan, then every e-mail that is due now."""
         self.scan()
         while self.send_batch():
+            self._beat()
             if stop is not None and stop.is_set():
                 break
         return self.totals
@@ -185,6 +198,8 @@ class ReminderWorker:
         person = session.get(Person, notice.person_id)
         if person is None or not person.email:
             return "no e-mail address", None
+        if not deliverable(person.email):
+            return "the e-mail address cannot be used", None
         return None, person.email
 
     def _deliver(self, notice_id: int) -> None:

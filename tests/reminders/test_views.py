@@ -70,7 +70,7 @@ def test_overview_panel_shows_unread_notices_in_swedish(
     _notice(world, person_id, "session-soon:1")
     page = client.get(OVERVIEW, query_string={"lt": token, "skip": "1"}).get_data(as_text=True)
     text = _text(page)
-    assert "Notiser (1 oläst)" in text
+    assert "Notiser (olästa: 1)" in text
     assert "Oläst: Snart träff: Träff 1" in text
     assert "Börjar: 10 december 2026 kl. 14:00. Plats: Aulan." in text
     assert f'href="/journeys/digital-kompetens/steps/step-meet?lt={token}"' in page
@@ -86,7 +86,7 @@ def test_overview_panel_speaks_english_when_asked(
         as_text=True
     )
     text = _text(page)
-    assert "Notices (1 unread)" in text
+    assert "Notices (unread: 1)" in text
     assert "Session soon: Träff 1" in text
     assert "Starts: 10 December 2026, 14:00. Place: Aulan." in text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,7 +13,8 @@ from sqlalchemy import select
 
 from lti_tool.db import get_database, utcnow
 from lti_tool.health import check_workers
-from lti_tool.heartbeats import REMINDERS_WORKER, WorkerHeartbeat
+from lti_tool.heartbeats import REMINDERS_WORKER, Heartbeat, WorkerHeartbeat
+from lti_tool.lti.passback import PassbackRunner
 from lti_tool.reminders.models import EmailState, Notice, NoticeKind
 from lti_tool.reminders.notices import notify
 from lti_tool.reminders.worker import ReminderWorker
@@ -278,3 +280,47 @@ def test_worker_logs_no_address_or_body(
     make_worker(app).turn()
     assert "@skola.test" not in caplog.text and "loggboken" not in caplog.text
     assert "Reminder" in caplog.text
+
+
+def test_worker_thread_sends_and_beats_until_stopped(
+    app: Flask, world: World, smtp_server: SmtpServer
+) -> None:
+    world.email_on()
+    _notice(world, world.person("alva", email="alva@skola.test"))
+    worker = make_worker(app, poll_seconds=0.2)
+    worker.heartbeat = Heartbeat(get_database(app).sessionmaker, REMINDERS_WORKER, every=0)
+    runner = PassbackRunner(worker, name="reminders")
+    runner.start_once()
+    try:
+        deadline = time.monotonic() + 15
+        while not smtp_server.inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert runner.join(10)
+    assert len(smtp_server.inbox.messages) == 1
+    with world.session() as session:
+        assert session.scalars(
+            select(WorkerHeartbeat).where(WorkerHeartbeat.name == REMINDERS_WORKER)
+        ).first()
+
+
+def test_worker_skips_an_address_that_cannot_head_an_email(
+    app: Flask, world: World, smtp_server: SmtpServer
+) -> None:
+    world.email_on()
+    notice_id = _notice(world, world.person("alva", email="alva@skola.test\r\nBcc: x@evil.test"))
+    make_worker(app).turn()
+    assert smtp_server.inbox.messages == []
+    assert _state(world, notice_id).email_state == EmailState.SKIPPED
+
+
+def test_worker_writes_a_subject_with_line_breaks_on_one_line(
+    app: Flask, world: World, smtp_server: SmtpServer
+) -> None:
+    world.email_on()
+    _notice(world, world.person("alva", email="alva@skola.test"), sender="Pia\r\nBcc: x@evil.test")
+    make_worker(app).turn()
+    (message,) = smtp_server.inbox.messages
+    assert message["Subject"] == "En påminnelse från Pia Bcc: x@evil.test"
+    assert message["Bcc"] is None
