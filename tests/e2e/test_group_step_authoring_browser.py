@@ -7,6 +7,7 @@ checked with axe-core (WCAG 2.1 A and AA rules) and must have no violation.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,7 +21,13 @@ except ImportError:
     pytest.skip("selenium is not installed (pip install selenium)", allow_module_level=True)
 
 from tests.e2e.conftest import check_accessibility, page_replaced
-from tests.e2e.test_journey_browser import WAIT_SECONDS, follow, open_in_course, wait_for
+from tests.e2e.test_journey_browser import (
+    WAIT_SECONDS,
+    _screenshot,
+    follow,
+    open_in_course,
+    wait_for,
+)
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import ToolServer
@@ -39,24 +46,23 @@ def _click(browser: Any, server: ToolServer, element: Any, ready: str) -> None:
 
 
 def test_author_edits_a_live_session_and_a_collegial_cycle(
-    browser: Any, tool_server: ToolServer, axe_source: str
+    browser: Any, tool_server: ToolServer, artifacts_dir: Path, axe_source: str
 ) -> None:
     open_in_course(browser, tool_server, "norrstad-formativ", "instructor", "h1#who")
     follow(browser, tool_server, "a[href*='/author/']", "h1#journeys-title")
     link = browser.find_element(By.PARTIAL_LINK_TEXT, "formativ bedömning")
     _click(browser, tool_server, link, "h1#editor-title")
-    editor = browser.current_url
 
     _click(
         browser, tool_server, browser.find_element(By.LINK_TEXT, SESSION_TITLE), "#duration_minutes"
     )
     check_accessibility(browser, axe_source, "live session editor")
 
-    browser.get(editor)
-    wait_for(browser, tool_server, "h1#editor-title")
+    follow(browser, tool_server, "nav.crumbs a:last-of-type", "h1#editor-title")
     _click(browser, tool_server, browser.find_element(By.LINK_TEXT, CYCLE_TITLE), "#phase-1")
     assert browser.find_element(By.ID, "p0-title").get_attribute("value") == "Förbered"
     check_accessibility(browser, axe_source, "collegial cycle editor")
+    _screenshot(browser, artifacts_dir, "author-collegial-cycle")
 
     minutes = browser.find_element(By.CSS_SELECTOR, "input[name='p1-t1-minutes']")
     minutes.clear()
@@ -66,3 +72,4 @@ def test_author_edits_a_live_session_and_a_collegial_cycle(
     field = browser.find_element(By.CSS_SELECTOR, "input[name='p1-t1-minutes']")
     assert field.get_attribute("aria-invalid") == "true"
     check_accessibility(browser, axe_source, "collegial cycle editor with a problem")
+    _screenshot(browser, artifacts_dir, "author-collegial-cycle-problem")
