@@ -1,7 +1,8 @@
 """Enrollments of the demo's synthetic staff, so participation figures are not empty.
 
 In each demo course that links a journey, two in three of the unit's staff have started it under
-the course's link; one in six of the staff has finished it, the others are part of the way.
+the course's link; one in six of the staff has finished it, the others are part of the way. In a
+journey with group work they stop before its first live session or collegial cycle.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from lti_tool.db import utcnow
 from lti_tool.demo import catalog
 from lti_tool.demo.staff import spread
 from lti_tool.journeys.authoring import journey_by_slug, latest_published, load_version
-from lti_tool.journeys.models import Enrollment, ProgressStatus, Step, StepProgress
+from lti_tool.journeys.models import Enrollment, ProgressStatus, Step, StepProgress, StepType
 from lti_tool.tenancy.models import Context, Organization, Person, ResourceLink
+
+GROUP_STEP_TYPES = (StepType.LIVE_SESSION, StepType.COLLEGIAL_CYCLE)
 
 
 def _link(session: Session, context: Context, course: catalog.DemoCourse) -> ResourceLink:
@@ -59,11 +62,17 @@ def seed_enrollments(
             steps = [
                 s for section in load_version(session, version.id).sections for s in section.steps
             ]
+            # Attendance and a group's phases are records of their own that the seed does not
+            # make: the staff get no further than the first live session or cycle.
+            reachable = next(
+                (n for n, s in enumerate(steps) if s.type in GROUP_STEP_TYPES), len(steps)
+            )
             link = _link(session, context, course)
             for index, person in enumerate(staff.get(unit_id, [])):
                 if index % 3 == 2 or _enrolled(session, person, link, journey.id):
                     continue
                 done = len(steps) if index % 4 == 0 else spread(person.sub, slug) % len(steps)
+                done = min(done, reachable)
                 _enroll(
                     session,
                     org,

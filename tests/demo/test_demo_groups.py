@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lti_tool.collegial.models import Group, GroupRole, Occurrence, SignupStatus
 from lti_tool.db import get_database, utcnow
 from lti_tool.demo.groups import CLOSED_GROUP, CYCLE_STEP, OPEN_GROUP, SESSION_STEP
+from lti_tool.journeys.models import Step, StepProgress, StepType
 from tests.demo.conftest import organization
 from tests.demo.test_demo import _path, demo_launch
 
@@ -83,3 +84,15 @@ def test_the_demo_learner_opens_the_collegial_journey(seeded: Flask) -> None:
             page = client.get(_path(page.headers["Location"]))
     assert page.status_code == 200
     assert "Kollegialt lärande: formativ bedömning" in page.get_data(as_text=True)
+
+
+def test_the_seeded_staff_have_done_no_group_step_without_its_group_records(
+    seeded: Flask,
+) -> None:
+    with get_database(seeded).session() as session:
+        done = session.scalars(
+            select(Step.type)
+            .join(StepProgress, StepProgress.step_id == Step.id)
+            .where(Step.type.in_([StepType.LIVE_SESSION, StepType.COLLEGIAL_CYCLE]))
+        ).all()
+    assert done == []
