@@ -47,7 +47,7 @@ def test_schedule_refuses_each_bad_field_with_its_own_message(
         with pytest.raises(OccurrenceInvalidError) as refused:
             schedule(
                 session,
-                live_journey_fixture,
+                live_journey,
                 course,
                 starts_at=start,
                 minutes=-30,
