@@ -32,7 +32,8 @@ from lti_tool.db import utcnow
 from lti_tool.journeys import player
 from lti_tool.journeys.content import LiveSessionConfig, parse_step_config
 from lti_tool.journeys.errors import JourneyConflictError, JourneyError, JourneyForbiddenError
-from lti_tool.journeys.models import JourneyVersion, Step, StepType
+from lti_tool.journeys.events import JourneyEvents
+from lti_tool.journeys.models import Enrollment, JourneyVersion, Step, StepType
 from lti_tool.tenancy.models import Person
 
 MAX_WRONG_CODES = 5
@@ -97,9 +98,11 @@ def step_config(session: Session, occurrence: Occurrence) -> LiveSessionConfig:
     return LiveSessionConfig(description="")
 
 
-def check_in_window(session: Session, occurrence: Occurrence) -> tuple[datetime, datetime]:
+def check_in_window(
+    session: Session, occurrence: Occurrence, config: LiveSessionConfig | None = None
+) -> tuple[datetime, datetime]:
     """From when to when the check-in code is accepted."""
-    opens = step_config(session, occurrence).check_in_opens_minutes
+    opens = (config or step_config(session, occurrence)).check_in_opens_minutes
     return occurrence.starts_at - timedelta(minutes=opens), occurrence.ends_at
 
 
@@ -129,7 +132,8 @@ def check_in(
             "occurrence_cancelled",
             _l("This session is cancelled: there is nothing to check in to."),
         )
-    if not step_config(session, occurrence).self_check_in:
+    config = step_config(session, occurrence)
+    if not config.self_check_in:
         raise JourneyForbiddenError(
             "self_check_in_off",
             _l(
@@ -145,7 +149,7 @@ def check_in(
             ),
             429,
         )
-    opens, closes = check_in_window(session, occurrence)
+    opens, closes = check_in_window(session, occurrence, config)
     if now < opens:
         raise JourneyConflictError(
             "check_in_not_open",
@@ -240,6 +244,12 @@ def record_attendance(
         return None
     person = session.get_one(Person, person_id)
     events = SessionEvents(session, occurrence)
+    steps: list[JourneyEvents] = []
+    if occurrence.group_id is None:
+        steps = _complete_step(session, occurrence, events.enrollments(person_id))
+        if steps:
+            # The statements share the enrollment's context the player has just loaded.
+            events.adopt(person, steps[0])
     if method == AttendanceMethod.SELF_CHECK_IN:
         events.emit("checked-in", person, method=method, at=at)
     events.emit(
@@ -249,16 +259,23 @@ def record_attendance(
         result={"duration": occurrence.ends_at - occurrence.starts_at},
         at=at,
     )
+    # Attendance first, then what it did to the step and the journey.
     events.flush()
-    if occurrence.group_id is None:
-        _complete_step(session, occurrence, person_id)
+    for step_events in steps:
+        step_events.flush()
     return attendance
 
 
-def _complete_step(session: Session, occurrence: Occurrence, person_id: int) -> None:
-    """The live session step done in each of the person's enrollments of the journey here."""
-    for enrollment in enrollments_in_course(session, occurrence, person_id):
-        state = player.lock_state(session, player.load_state(session, enrollment))
+def _complete_step(
+    session: Session, occurrence: Occurrence, enrollments: list[Enrollment]
+) -> list[JourneyEvents]:
+    """The live session step done in each of the person's enrollments of the journey here;
+    their statements, not yet recorded."""
+    done: list[JourneyEvents] = []
+    for enrollment in enrollments:
+        # player.lock_state, without reading the state twice: lock, then read it as committed.
+        player.lock_enrollment(session, enrollment.id)
+        state = player.load_state(session, enrollment)
         item = next((s for s in state.steps if s.step.key == occurrence.step_key), None)
         if item is None or item.step.type != StepType.LIVE_SESSION or item.done:
             continue
@@ -267,4 +284,5 @@ def _complete_step(session: Session, occurrence: Occurrence, person_id: int) -> 
         player.progress_row(session, state, item)
         player.complete_step(item, events)
         player.after_progress(state, events, before)
-        events.flush()
+        done.append(events)
+    return done
