@@ -254,11 +254,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{count} check-ins in {wall:.1f} s over HTTP (gunicorn, {args.workers} workers)")
     print(f"latency ms: p50 {p50:.1f}  p95 {p95:.1f}  max {max(latencies):.1f}")
     if workers_before is not None and workers_after is not None:
-        print(f"CPU per check-in: workers {(workers_after - workers_before) / count * 1000:.1f} ms", end="")
+        print(
+            f"CPU per check-in: workers {(workers_after - workers_before) / count * 1000:.1f} ms",
+            end="",
+        )
         if db_before is not None and db_after is not None:
             print(f", PostgreSQL {(db_after - db_before) / count * 1000:.1f} ms", end="")
         print()
-    print(f"stored: {attended} attendance rows, {completed} completed steps; refused: {len(failures)}")
+    print(
+        f"stored: {attended} attendance rows, {completed} completed steps; refused: {len(failures)}"
+    )
     for failure in failures[:5]:
         print("  ", failure)
     ok = attended == count and completed == count and not failures
