@@ -274,3 +274,24 @@ def test_only_the_group_sees_its_meetings_check_in_page(
     assert done.status_code == 200
     with get_database(app).session() as session:
         assert session.scalar(select(Attendance.person_id)) == _person(app, "member")
+
+
+def test_author_preview_of_the_live_session_step_renders(
+    client: FlaskClient, launcher: Launcher, live_journey: Journey
+) -> None:
+    token = _launch(launcher, "author", INSTRUCTOR)
+    page = client.get(
+        f"/author/journeys/{live_journey.id}/steps/{STEP}/preview", query_string={"lt": token}
+    )
+    assert page.status_code == 200
+    assert "<strong>pratar</strong>" in page.get_data(as_text=True)
+
+
+def test_overview_names_the_live_session_step_type(
+    client: FlaskClient, launcher: Launcher, live_journey: Journey
+) -> None:
+    token = _launch(launcher, "learner-1")
+    page = client.get(f"/journeys/{SLUG}", query_string={"lt": token, "skip": "1"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert re.search(r'<span class="meta">(Träff|Live session) · ', html)
