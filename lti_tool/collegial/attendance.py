@@ -31,7 +31,12 @@ from lti_tool.collegial.signups import signup_of
 from lti_tool.db import utcnow
 from lti_tool.journeys import player
 from lti_tool.journeys.content import LiveSessionConfig, parse_step_config
-from lti_tool.journeys.errors import JourneyConflictError, JourneyError, JourneyForbiddenError
+from lti_tool.journeys.errors import (
+    JourneyConflictError,
+    JourneyError,
+    JourneyForbiddenError,
+    JourneyNotFoundError,
+)
 from lti_tool.journeys.events import JourneyEvents
 from lti_tool.journeys.models import Enrollment, JourneyVersion, Step, StepType
 from lti_tool.tenancy.models import Person
@@ -118,6 +123,16 @@ def may_attend(session: Session, occurrence: Occurrence, person_id: int) -> bool
     )
 
 
+def may_be_marked(session: Session, occurrence: Occurrence, person_id: int) -> bool:
+    """A group's member; else someone signed up (or waiting) or enrolled in the course."""
+    if occurrence.group_id is not None:
+        return is_group_member(session, occurrence, person_id)
+    signup = signup_of(session, occurrence, person_id)
+    if signup is not None and signup.status != SignupStatus.CANCELLED:
+        return True
+    return bool(enrollments_in_course(session, occurrence, person_id))
+
+
 def normalise_code(code: str) -> str:
     return "".join(code.split()).upper()[:32]
 
@@ -195,6 +210,10 @@ def mark_attendance(
     if occurrence.status == OccurrenceStatus.CANCELLED:
         raise JourneyConflictError(
             "occurrence_cancelled", _l("This session is cancelled: attendance cannot be marked.")
+        )
+    if not may_be_marked(session, occurrence, person_id):
+        raise JourneyNotFoundError(
+            "person_not_in_session", _l("That person is not in this session.")
         )
     if not present:
         session.execute(
