@@ -32,8 +32,14 @@ from lti_tool.collegial.signups import signup_of
 from lti_tool.db import utcnow
 from lti_tool.journeys import player
 from lti_tool.journeys.content import LiveSessionConfig, parse_step_config
-from lti_tool.journeys.errors import JourneyConflictError, JourneyError, JourneyForbiddenError
-from lti_tool.journeys.models import JourneyVersion, Step, StepType
+from lti_tool.journeys.errors import (
+    JourneyConflictError,
+    JourneyError,
+    JourneyForbiddenError,
+    JourneyNotFoundError,
+)
+from lti_tool.journeys.events import JourneyEvents
+from lti_tool.journeys.models import Enrollment, JourneyVersion, Step, StepType
 from lti_tool.tenancy.models import Person
 
 MAX_WRONG_CODES = 5
@@ -98,9 +104,11 @@ def step_config(session: Session, occurrence: Occurrence) -> LiveSessionConfig:
     return LiveSessionConfig(description="")
 
 
-def check_in_window(session: Session, occurrence: Occurrence) -> tuple[datetime, datetime]:
+def check_in_window(
+    session: Session, occurrence: Occurrence, config: LiveSessionConfig | None = None
+) -> tuple[datetime, datetime]:
     """From when to when the check-in code is accepted."""
-    opens = step_config(session, occurrence).check_in_opens_minutes
+    opens = (config or step_config(session, occurrence)).check_in_opens_minutes
     return occurrence.starts_at - timedelta(minutes=opens), occurrence.ends_at
 
 
@@ -114,6 +122,16 @@ def may_attend(session: Session, occurrence: Occurrence, person_id: int) -> bool
     return occurrence.capacity is None and bool(
         enrollments_in_course(session, occurrence, person_id)
     )
+
+
+def may_be_marked(session: Session, occurrence: Occurrence, person_id: int) -> bool:
+    """A group's member; else someone signed up (or waiting) or enrolled in the course."""
+    if occurrence.group_id is not None:
+        return is_group_member(session, occurrence, person_id)
+    signup = signup_of(session, occurrence, person_id)
+    if signup is not None and signup.status != SignupStatus.CANCELLED:
+        return True
+    return bool(enrollments_in_course(session, occurrence, person_id))
 
 
 def normalise_code(code: str) -> str:
@@ -130,7 +148,8 @@ def check_in(
             "occurrence_cancelled",
             _l("This session is cancelled: there is nothing to check in to."),
         )
-    if not step_config(session, occurrence).self_check_in:
+    config = step_config(session, occurrence)
+    if not config.self_check_in:
         raise JourneyForbiddenError(
             "self_check_in_off",
             _l(
@@ -146,7 +165,7 @@ def check_in(
             ),
             429,
         )
-    opens, closes = check_in_window(session, occurrence)
+    opens, closes = check_in_window(session, occurrence, config)
     if now < opens:
         raise JourneyConflictError(
             "check_in_not_open",
@@ -192,6 +211,10 @@ def mark_attendance(
     if occurrence.status == OccurrenceStatus.CANCELLED:
         raise JourneyConflictError(
             "occurrence_cancelled", _l("This session is cancelled: attendance cannot be marked.")
+        )
+    if not may_be_marked(session, occurrence, person_id):
+        raise JourneyNotFoundError(
+            "person_not_in_session", _l("That person is not in this session.")
         )
     if not present:
         session.execute(
@@ -241,6 +264,12 @@ def record_attendance(
         return None
     person = session.get_one(Person, person_id)
     events = SessionEvents(session, occurrence)
+    steps: list[JourneyEvents] = []
+    if occurrence.group_id is None:
+        steps = _complete_step(session, occurrence, events.enrollments(person_id))
+        if steps:
+            # The statements share the enrollment's context the player has just loaded.
+            events.adopt(person, steps[0])
     if method == AttendanceMethod.SELF_CHECK_IN:
         events.emit("checked-in", person, method=method, at=at)
     events.emit(
@@ -250,19 +279,26 @@ def record_attendance(
         result={"duration": occurrence.ends_at - occurrence.starts_at},
         at=at,
     )
+    # Attendance first, then what it did to the step and the journey.
     events.flush()
-    if occurrence.group_id is None:
-        _complete_step(session, occurrence, person_id)
-    else:
+    for step_events in steps:
+        step_events.flush()
+    if occurrence.group_id is not None:
         # A group's meeting in a collegial cycle: the member's meeting phase is done.
         meeting_attended(session, occurrence, person_id, at)
     return attendance
 
 
-def _complete_step(session: Session, occurrence: Occurrence, person_id: int) -> None:
-    """The live session step done in each of the person's enrollments of the journey here."""
-    for enrollment in enrollments_in_course(session, occurrence, person_id):
-        state = player.lock_state(session, player.load_state(session, enrollment))
+def _complete_step(
+    session: Session, occurrence: Occurrence, enrollments: list[Enrollment]
+) -> list[JourneyEvents]:
+    """The live session step done in each of the person's enrollments of the journey here;
+    their statements, not yet recorded."""
+    done: list[JourneyEvents] = []
+    for enrollment in enrollments:
+        # player.lock_state, without reading the state twice: lock, then read it as committed.
+        player.lock_enrollment(session, enrollment.id)
+        state = player.load_state(session, enrollment)
         item = next((s for s in state.steps if s.step.key == occurrence.step_key), None)
         if item is None or item.step.type != StepType.LIVE_SESSION or item.done:
             continue
@@ -271,4 +307,5 @@ def _complete_step(session: Session, occurrence: Occurrence, person_id: int) -> 
         player.progress_row(session, state, item)
         player.complete_step(item, events)
         player.after_progress(state, events, before)
-        events.flush()
+        done.append(events)
+    return done

@@ -7,6 +7,7 @@ course, and a group's meeting names the group as ``context.team``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from lti_tool.collegial.models import AttendanceMethod, Group, Occurrence, SignupStatus
 from lti_tool.collegial.statements import CollegialStatements
+from lti_tool.journeys.events import JourneyEvents
 from lti_tool.journeys.models import Enrollment, Journey, JourneyVersion, Step
 from lti_tool.recording import Recording, get_recording
 from lti_tool.tenancy.models import Organization, Person
-from xapi.statements import ActivityRef
+from xapi.statements import ActivityRef, Situation
 
 
 def enrollments_in_course(
@@ -56,8 +58,28 @@ class SessionEvents:
             session.get(Group, occurrence.group_id) if occurrence.group_id is not None else None
         )
         self._pending: list[dict[str, Any]] = []
+        self._step: ActivityRef | None = None
+        self._situations: dict[int, Situation] = {}
+        self._enrollments: dict[int, list[Enrollment]] = {}
+
+    def enrollments(self, person_id: int) -> list[Enrollment]:
+        """The person's enrollments of the journey in the course, read once."""
+        if person_id not in self._enrollments:
+            self._enrollments[person_id] = enrollments_in_course(
+                self.session, self.occurrence, person_id
+            )
+        return self._enrollments[person_id]
+
+    def adopt(self, person: Person, events: JourneyEvents) -> None:
+        """Use the context of the person's enrollment from events the player has made."""
+        self._situations[person.id] = events.situation((self._step_activity(),), person)
 
     def _step_activity(self) -> ActivityRef:
+        if self._step is None:
+            self._step = self._read_step_activity()
+        return self._step
+
+    def _read_step_activity(self) -> ActivityRef:
         # The step's title in the newest version that has it (its key is stable across versions).
         title = self.session.scalar(
             select(Step.title)
@@ -104,14 +126,18 @@ class SessionEvents:
         at: datetime | None = None,
     ) -> None:
         """One statement of ``person`` about the occurrence."""
-        enrollments = enrollments_in_course(self.session, self.occurrence, person.id)
-        situation = self.statements.situation(
-            group=self.group,
-            enrollment=enrollments[0] if enrollments else None,
-            actor=person,
-            parents=(self._step_activity(),),
-            extensions={"session": self.session_extension(status, position, method)},
-        )
+        # One context per person, however many statements (check-in and attendance) they get.
+        base = self._situations.get(person.id)
+        if base is None:
+            enrollments = self.enrollments(person.id)
+            base = self._situations[person.id] = self.statements.situation(
+                group=self.group,
+                enrollment=enrollments[0] if enrollments else None,
+                actor=person,
+                parents=(self._step_activity(),),
+            )
+        extension = {"session": self.session_extension(status, position, method)}
+        situation = replace(base, extensions={**base.extensions, **extension})
         target = self.statements.occurrence_activity(self.journey, self.occurrence)
         self._pending.append(
             self.statements.build(verb, person, target, situation, result=result, at=at)

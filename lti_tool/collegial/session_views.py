@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 
 from lti_tool.collegial import attendance, calendar, signups
 from lti_tool.collegial.live_step import local
+from lti_tool.collegial.membership import role_in_group
 from lti_tool.collegial.models import Occurrence
-from lti_tool.collegial.occurrences import group_of, is_group_member, occurrence_by_key
+from lti_tool.collegial.occurrences import group_of, occurrence_by_key
 from lti_tool.db import get_session
 from lti_tool.journeys.errors import JourneyError, JourneyNotFoundError
 from lti_tool.journeys.labels import attach as attach_labels
@@ -21,6 +22,7 @@ from lti_tool.launch_session import (
     url_with_token,
 )
 from lti_tool.lti.errors import SessionTokenError
+from lti_tool.lti.roles import is_staff
 from lti_tool.lti.session_token import LaunchIdentity
 from lti_tool.recording import get_recording
 from lti_tool.tenancy.models import Person
@@ -38,14 +40,14 @@ def register_sessions(app: Flask) -> None:
 
 
 def _occurrence(identity: LaunchIdentity, key: str) -> Occurrence:
-    """The occurrence, when it is of the launch's course or the person's group."""
+    """The occurrence, when it is of the launch's course, or a meeting of the person's group."""
     session = get_session()
     occurrence = occurrence_by_key(session, identity.organization_id, key)
     if occurrence.group_id is not None:
         group = group_of(session, occurrence)
         if group is not None and (
-            group.context_id in (None, identity.context_id)
-            or is_group_member(session, occurrence, identity.person_id)
+            role_in_group(session, group, identity.person_id) is not None
+            or (is_staff(identity.roles) and occurrence.context_id == identity.context_id)
         ):
             return occurrence
     elif occurrence.context_id == identity.context_id:

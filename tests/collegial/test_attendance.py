@@ -207,3 +207,16 @@ def test_group_meeting_attendance_names_the_team_and_leaves_the_step(
         assert len(attended[0]["context"]["team"]["member"]) == 1
         assert _step_status(session, enrollment.id) is None
     assert outsider.value.status == 403
+
+
+def test_facilitator_cannot_mark_someone_outside_the_session(
+    app: Flask, registration: Registration, live_journey: Journey
+) -> None:
+    with app.app_context(), get_database(app).session() as session:
+        course = make_course(session, registration)
+        stranger, facilitator = make_people(session, registration, 2)
+        occurrence = schedule(session, live_journey, course)
+        with pytest.raises(JourneyError) as refused:
+            mark_attendance(session, occurrence, stranger.id, True, facilitator.id)
+        assert session.scalar(select(Attendance.id)) is None
+    assert refused.value.status == 404

@@ -251,3 +251,47 @@ def test_a_session_of_another_course_is_not_found(
     )
     response = client.post(f"/sessions/occurrences/{key}/sign-up", data={"lt": other})
     assert response.status_code == 404
+
+
+def test_only_the_group_sees_its_meetings_check_in_page(
+    app: Flask, client: FlaskClient, launcher: Launcher, live_journey: Journey
+) -> None:
+    member = _launch(launcher, "member")
+    outsider = _launch(launcher, "learner-2")
+    with app.app_context(), get_database(app).session() as session:
+        course = session.scalars(select(Context)).one()
+        person = session.scalars(select(Person).where(Person.sub == "member")).one()
+        group = make_group(session, course, [person])
+        session.commit()
+        meeting = schedule(
+            session, live_journey, course, group=group, starts_at=utcnow(), capacity=None
+        )
+        key, code = meeting.key, meeting.check_in_code
+    url = f"/sessions/check-in/{key}"
+    assert client.get(url, query_string={"lt": outsider}).status_code == 404
+    assert client.get(url, query_string={"lt": member}).status_code == 200
+    done = client.post(url, data={"lt": member, "code": code})
+    assert done.status_code == 200
+    with get_database(app).session() as session:
+        assert session.scalar(select(Attendance.person_id)) == _person(app, "member")
+
+
+def test_author_preview_of_the_live_session_step_renders(
+    client: FlaskClient, launcher: Launcher, live_journey: Journey
+) -> None:
+    token = _launch(launcher, "author", INSTRUCTOR)
+    page = client.get(
+        f"/author/journeys/{live_journey.id}/steps/{STEP}/preview", query_string={"lt": token}
+    )
+    assert page.status_code == 200
+    assert "<strong>pratar</strong>" in page.get_data(as_text=True)
+
+
+def test_overview_names_the_live_session_step_type(
+    client: FlaskClient, launcher: Launcher, live_journey: Journey
+) -> None:
+    token = _launch(launcher, "learner-1")
+    page = client.get(f"/journeys/{SLUG}", query_string={"lt": token, "skip": "1"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert re.search(r'<span class="meta">(Träff|Live session) · ', html)
