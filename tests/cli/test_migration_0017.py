@@ -55,7 +55,9 @@ def _pseudonyms(engine: Engine, sub: str) -> dict[int, str]:
             ).account.name
             # Columns of later revisions are not there yet at 0017.
             for org in session.scalars(
-                select(Organization).options(defer(Organization.privacy_min_group))
+                select(Organization).options(
+                    defer(Organization.privacy_min_group), defer(Organization.reminder_email)
+                )
             )
         }
 
