@@ -8,13 +8,10 @@ back and the statements stay as if the learner had done any other step.
 from __future__ import annotations
 
 import hmac
-import threading
-import time
-from collections import OrderedDict
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +19,7 @@ from lti_tool.collegial.cycle_progress import meeting_attended
 from lti_tool.collegial.models import (
     Attendance,
     AttendanceMethod,
+    CheckInFailure,
     Occurrence,
     OccurrenceStatus,
     SignupStatus,
@@ -46,42 +44,35 @@ MAX_WRONG_CODES = 5
 WRONG_CODE_WINDOW_SECONDS = 15 * 60
 
 
-class WrongCodes:
-    """Wrong check-in codes per person and occurrence in this process, for a while.
-
-    Six characters of 31 make guessing hopeless within a handful of tries; the limit keeps it so.
-    """
-
-    def __init__(self, limit: int, window: float, size: int = 50_000) -> None:
-        self.limit = limit
-        self.window = window
-        self.size = size
-        self._tries: OrderedDict[tuple[int, int], list[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[int, int], now: float) -> list[float]:
-        tries = [t for t in self._tries.get(key, []) if now - t < self.window]
-        self._tries[key] = tries
-        self._tries.move_to_end(key)
-        return tries
-
-    def blocked(self, key: tuple[int, int]) -> bool:
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= self.limit
-
-    def add(self, key: tuple[int, int]) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._recent(key, now).append(now)
-            while len(self._tries) > self.size:
-                self._tries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._tries.clear()
+def too_many_wrong_codes(
+    session: Session, occurrence: Occurrence, person_id: int, now: datetime
+) -> bool:
+    """Whether the person has given the limit of wrong codes lately (six characters of 31
+    make guessing hopeless within a handful of tries; the limit keeps it so)."""
+    since = now - timedelta(seconds=WRONG_CODE_WINDOW_SECONDS)
+    failures = session.scalar(
+        select(func.count())
+        .select_from(CheckInFailure)
+        .where(
+            CheckInFailure.occurrence_id == occurrence.id,
+            CheckInFailure.person_id == person_id,
+            CheckInFailure.failed_at > since,
+        )
+    )
+    return (failures or 0) >= MAX_WRONG_CODES
 
 
-wrong_codes = WrongCodes(MAX_WRONG_CODES, WRONG_CODE_WINDOW_SECONDS)
+def _remember_wrong_code(
+    session: Session, occurrence: Occurrence, person_id: int, now: datetime
+) -> None:
+    # Committed at once: the refusal that follows rolls the request back, the count stays.
+    session.add(CheckInFailure(occurrence_id=occurrence.id, person_id=person_id, failed_at=now))
+    session.execute(
+        delete(CheckInFailure).where(
+            CheckInFailure.failed_at <= now - timedelta(seconds=WRONG_CODE_WINDOW_SECONDS)
+        )
+    )
+    session.commit()
 
 
 def step_config(session: Session, occurrence: Occurrence) -> LiveSessionConfig:
@@ -156,8 +147,7 @@ def check_in(
                 "Check-in with a code is not used for this session: the facilitator marks attendance."
             ),
         )
-    key = (occurrence.id, person_id)
-    if wrong_codes.blocked(key):
+    if too_many_wrong_codes(session, occurrence, person_id, now):
         raise JourneyError(
             "check_in_blocked",
             _l(
@@ -184,7 +174,7 @@ def check_in(
             _l("You have no place at this session. Sign up first, or talk to the facilitator."),
         )
     if not hmac.compare_digest(normalise_code(code).encode(), occurrence.check_in_code.encode()):
-        wrong_codes.add(key)
+        _remember_wrong_code(session, occurrence, person_id, now)
         raise JourneyError(
             "check_in_wrong_code",
             _l(

@@ -225,6 +225,22 @@ class Attendance(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class CheckInFailure(Base):
+    """A wrong check-in code, kept a while: the limit on guessing holds across every app host."""
+
+    __tablename__ = "collegial_check_in_failures"
+    __table_args__ = (
+        Index("ix_collegial_check_in_failures_person", "occurrence_id", "person_id", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("collegial_occurrences.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CalendarFeed(Base):
     """A person's personal iCalendar feed: a secret URL, kept only as its hash; revocable."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +10,6 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.collegial.attendance import wrong_codes
 from lti_tool.collegial.models import Group, GroupMember, GroupRole, Occurrence, scope_of
 from lti_tool.collegial.occurrences import schedule_occurrence
 from lti_tool.db import get_database, utcnow
@@ -57,13 +55,6 @@ def session_document(**content: Any) -> JourneyDocument:
             ],
         }
     )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_wrong_codes() -> Iterator[None]:
-    wrong_codes.clear()
-    yield
-    wrong_codes.clear()
 
 
 @pytest.fixture(name="live_journey")

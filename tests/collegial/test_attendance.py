@@ -9,8 +9,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from lti_tool.collegial.attendance import MAX_WRONG_CODES, check_in, mark_attendance
-from lti_tool.collegial.models import Attendance, AttendanceMethod
+from lti_tool.collegial.attendance import (
+    MAX_WRONG_CODES,
+    check_in,
+    mark_attendance,
+    too_many_wrong_codes,
+)
+from lti_tool.collegial.models import Attendance, AttendanceMethod, Occurrence
 from lti_tool.collegial.occurrences import cancel_occurrence
 from lti_tool.collegial.signups import sign_up
 from lti_tool.db import get_database, utcnow
@@ -19,7 +24,6 @@ from lti_tool.journeys.errors import JourneyError
 from lti_tool.journeys.models import Journey, ProgressStatus, Step, StepProgress
 from lti_tool.lti.models import Registration
 from tests.collegial.sessions_support import (  # noqa: F401 - fixtures
-    _fresh_wrong_codes,
     enroll,
     live_journey_fixture,
     make_course,
@@ -106,6 +110,26 @@ def test_wrong_codes_are_refused_then_blocked(
             check_in(session, occurrence, person.id, occurrence.check_in_code)
         assert session.scalar(select(Attendance.id)) is None
     assert blocked.value.status == 429
+
+
+def test_the_wrong_code_limit_holds_for_every_app_host(
+    app: Flask, registration: Registration, live_journey: Journey
+) -> None:
+    """The wrong codes are counted in the database, not in one process's memory."""
+    with app.app_context(), get_database(app).session() as session:
+        course = make_course(session, registration)
+        (person,) = make_people(session, registration, 1)
+        occurrence = schedule(session, live_journey, course, starts_at=utcnow())
+        sign_up(session, occurrence, person.id)
+        for _ in range(MAX_WRONG_CODES):
+            with pytest.raises(JourneyError):
+                check_in(session, occurrence, person.id, "ZZZZZZ")
+        occurrence_id, person_id = occurrence.id, person.id
+    # Another host: a new session (and connection) to the same database.
+    with app.app_context(), get_database(app).session() as other:
+        again = other.get_one(Occurrence, occurrence_id)
+        assert too_many_wrong_codes(other, again, person_id, utcnow())
+        assert not too_many_wrong_codes(other, again, person_id, utcnow() + timedelta(minutes=16))
 
 
 def test_checking_in_twice_says_so(

@@ -17,7 +17,6 @@ from lti_tool.db import get_database
 from lti_tool.journeys.models import Journey
 from lti_tool.lti.models import Registration
 from tests.collegial.sessions_support import (  # noqa: F401 - fixtures
-    _fresh_wrong_codes,
     live_journey_fixture,
     make_course,
     make_group,

@@ -15,7 +15,6 @@ from lti_tool.tenancy.models import Context, Person
 from tests.collegial.sessions_support import (  # noqa: F401 - fixtures
     SLUG,
     STEP,
-    _fresh_wrong_codes,
     live_journey_fixture,
     make_group,
     schedule,

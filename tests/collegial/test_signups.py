@@ -17,7 +17,6 @@ from lti_tool.journeys.models import Journey
 from lti_tool.lti.models import Registration
 from lti_tool.reminders.models import Notice, NoticeKind
 from tests.collegial.sessions_support import (  # noqa: F401 - fixtures
-    _fresh_wrong_codes,
     enroll,
     live_journey_fixture,
     make_course,
