@@ -12,10 +12,14 @@ from collections.abc import Callable
 from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from lti_tool import migrate
 from lti_tool.app import create_app
+from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
+from lti_tool.tenancy.models import Context, Organization
+from lti_tool.tenancy.services import add_organization
 
 SECRET_KEY = "bench-secret-key-with-enough-length-0123456789"  # noqa: S105 (benchmark only)
 
@@ -65,3 +69,33 @@ def p50_p95(values: list[float]) -> tuple[float, float]:
     p50 = statistics.median(ordered)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return p50, p95
+
+
+def bench_course(session: Session, title: str) -> tuple[Organization, Registration, Context]:
+    """An organisation with one platform, an active deployment and one course; committed."""
+    org = add_organization(session, "bench", "Benchmarkkommunen")
+    registration = Registration(
+        organization_id=org.id,
+        issuer="https://lms.bench.test",
+        client_id="bench",
+        auth_login_url="https://lms.bench.test/auth",
+        auth_token_url="https://lms.bench.test/token",  # noqa: S106 - a URL
+        keyset_url="https://lms.bench.test/jwks",
+    )
+    session.add(registration)
+    session.flush()
+    deployment = Deployment(
+        registration_id=registration.id, deployment_id="d1", status=DeploymentStatus.ACTIVE
+    )
+    session.add(deployment)
+    session.flush()
+    course = Context(
+        organization_id=org.id,
+        registration_id=registration.id,
+        deployment_id=deployment.id,
+        context_id="course-1",
+        title=title,
+    )
+    session.add(course)
+    session.commit()
+    return org, registration, course

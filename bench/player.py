@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 from flask import Flask  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.common import bench_app, fresh_database, p50_p95, timed  # noqa: E402
+from bench.common import bench_app, bench_course, fresh_database, p50_p95, timed  # noqa: E402
 from lti_tool.db import get_database  # noqa: E402
 from lti_tool.journeys.authoring import create_journey, load_version, publish  # noqa: E402
 from lti_tool.journeys.content import JourneyDocument  # noqa: E402
@@ -43,11 +43,9 @@ from lti_tool.journeys.models import (  # noqa: E402
     StepProgress,
     StepType,
 )
-from lti_tool.lti.models import Deployment, DeploymentStatus, Registration  # noqa: E402
 from lti_tool.lti.runtime import get_runtime  # noqa: E402
 from lti_tool.lti.session_token import LaunchIdentity  # noqa: E402
-from lti_tool.tenancy.models import Context, Membership, Person  # noqa: E402
-from lti_tool.tenancy.services import add_organization  # noqa: E402
+from lti_tool.tenancy.models import Membership, Person  # noqa: E402
 from tests.journeys.conftest import sample_document  # noqa: E402
 
 DEFAULT_DATABASE_URL = os.environ.get(
@@ -80,31 +78,7 @@ def populate(app: Flask, learners: int, seed: int) -> tuple[list[LaunchIdentity]
     """The course with its learners; returns their launch identities and the instructor's."""
     rng = random.Random(seed)
     with get_database(app).session() as session:
-        org = add_organization(session, "bench", "Benchmarkkommunen")
-        registration = Registration(
-            organization_id=org.id,
-            issuer="https://lms.bench.test",
-            client_id="bench",
-            auth_login_url="https://lms.bench.test/auth",
-            auth_token_url="https://lms.bench.test/token",  # noqa: S106 - a URL
-            keyset_url="https://lms.bench.test/jwks",
-        )
-        session.add(registration)
-        session.flush()
-        deployment = Deployment(
-            registration_id=registration.id, deployment_id="d1", status=DeploymentStatus.ACTIVE
-        )
-        session.add(deployment)
-        session.flush()
-        course = Context(
-            organization_id=org.id,
-            registration_id=registration.id,
-            deployment_id=deployment.id,
-            context_id="course-1",
-            title="Digital kompetens",
-        )
-        session.add(course)
-        session.commit()
+        org, registration, course = bench_course(session, "Digital kompetens")
         journey = create_journey(session, org.id, big_journey())
         version = publish(session, journey)
         version = load_version(session, version.id)

@@ -33,7 +33,7 @@ import requests  # noqa: E402
 from flask import Flask  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.common import SECRET_KEY, fresh_database, p50_p95  # noqa: E402
+from bench.common import SECRET_KEY, bench_course, fresh_database, p50_p95  # noqa: E402
 from bench.launch import database_cpu, gunicorn  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from lti_tool.app import create_app  # noqa: E402
@@ -42,11 +42,9 @@ from lti_tool.collegial.occurrences import new_check_in_code  # noqa: E402
 from lti_tool.db import get_database, utcnow  # noqa: E402
 from lti_tool.journeys.authoring import create_journey, publish  # noqa: E402
 from lti_tool.journeys.models import Enrollment, ProgressStatus, Step, StepProgress  # noqa: E402
-from lti_tool.lti.models import Deployment, DeploymentStatus, Registration  # noqa: E402
 from lti_tool.lti.runtime import get_runtime  # noqa: E402
 from lti_tool.lti.session_token import LaunchIdentity  # noqa: E402
-from lti_tool.tenancy.models import Context, Membership, Person  # noqa: E402
-from lti_tool.tenancy.services import add_organization  # noqa: E402
+from lti_tool.tenancy.models import Membership, Person  # noqa: E402
 from tests.collegial.sessions_support import STEP, session_document  # noqa: E402
 
 DEFAULT_DATABASE_URL = os.environ.get(
@@ -70,31 +68,7 @@ def settings(database_url: str, base_url: str) -> Settings:
 def populate(app: Flask, learners: int) -> tuple[list[LaunchIdentity], str, str, int]:
     """The course, its learners with a place; their identities, the occurrence's key and code."""
     with app.app_context(), get_database(app).session() as session:
-        org = add_organization(session, "bench", "Benchmarkkommunen")
-        registration = Registration(
-            organization_id=org.id,
-            issuer="https://lms.bench.test",
-            client_id="bench",
-            auth_login_url="https://lms.bench.test/auth",
-            auth_token_url="https://lms.bench.test/token",  # noqa: S106 - a URL
-            keyset_url="https://lms.bench.test/jwks",
-        )
-        session.add(registration)
-        session.flush()
-        deployment = Deployment(
-            registration_id=registration.id, deployment_id="d1", status=DeploymentStatus.ACTIVE
-        )
-        session.add(deployment)
-        session.flush()
-        course = Context(
-            organization_id=org.id,
-            registration_id=registration.id,
-            deployment_id=deployment.id,
-            context_id="course-1",
-            title="Träffar",
-        )
-        session.add(course)
-        session.commit()
+        org, registration, course = bench_course(session, "Träffar")
         journey = create_journey(session, org.id, session_document())
         version = publish(session, journey)
         people = [
