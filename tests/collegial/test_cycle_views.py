@@ -149,6 +149,18 @@ def test_step_page_links_facilitators_and_staff_to_the_groups_view(
         assert (link in html) is shown
 
 
+def test_groups_view_table_scrolls_in_a_region_keyboard_users_reach(
+    app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
+) -> None:
+    crew = make_crew(app, registration, launcher)
+    page = client.get(GROUPS, query_string={"lt": crew.facilitator.token, "lang": "en"})
+    html = page.get_data(as_text=True)
+    assert (
+        '<div class="table-scroll" tabindex="0" role="region" '
+        'aria-label="Phases of every member of Lärgrupp A">'
+    ) in html
+
+
 def test_learners_do_not_see_the_facilitator_view(
     app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
 ) -> None:
