@@ -103,7 +103,9 @@ def page(session: Session, state: JourneyState, item: StepState) -> CyclePage:
     overview = _overview_url(session, state, item)
     group = member_group(session, state.enrollment)
     if group is None:
-        return CyclePage(config=config, groups_url=live_url("groups.course_groups"), overview_url=overview)
+        return CyclePage(
+            config=config, groups_url=live_url("groups.course_groups"), overview_url=overview
+        )
     person_id = state.enrollment.person_id
     cycle = load_cycle(session, group, state.enrollment.journey_id, item.step)
     own = session.scalars(
