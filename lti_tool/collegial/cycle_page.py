@@ -57,7 +57,11 @@ def meetings(cycle: GroupCycle, person_id: int | None) -> list[Meeting]:
             starts=o.starts_at.astimezone(LOCAL_ZONE),
             ends=o.ends_at.astimezone(LOCAL_ZONE),
             attended=person_id is not None and person_id in cycle.attendance.get(o.id, set()),
-            url=live_url("sessions.occurrence", key=o.key),
+            # The member's own page of a meeting is its check-in (the occurrence's page is the
+            # facilitators'); a cancelled meeting has nothing to check in to.
+            url=None
+            if o.status == OccurrenceStatus.CANCELLED
+            else live_url("sessions.check_in", key=o.key),
         )
         for o in cycle.occurrences
     ]

@@ -56,6 +56,22 @@ def test_step_page_speaks_english(
     assert "Your individual reflection" in html and "Try in practice" in html
 
 
+def test_a_members_meeting_link_opens_the_check_in_they_may_use(
+    app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
+) -> None:
+    crew = make_crew(app, registration, launcher)
+    occurrence_id = add_occurrence(app, crew.group_a, crew.journey.id)
+    with get_database(app).session() as session:
+        key = session.get_one(Occurrence, occurrence_id).key
+    token = crew.members[0].token
+    html = client.get(BASE, query_string={"lt": token, "lang": "en"}).get_data(as_text=True)
+    assert f"/sessions/check-in/{key}?" in html
+    assert f"/sessions/occurrences/{key}?" not in html  # the facilitators' page
+    page = client.get(f"/sessions/check-in/{key}", query_string={"lt": token, "lang": "en"})
+    assert page.status_code == 200
+    assert 'name="code"' in page.get_data(as_text=True)
+
+
 def test_turn_timer_script_is_served(app: Flask, client: FlaskClient) -> None:
     response = client.get("/static/turn-timer.js")
     assert response.status_code == 200
@@ -131,6 +147,18 @@ def test_step_page_links_facilitators_and_staff_to_the_groups_view(
     ):
         html = client.get(BASE, query_string={"lt": someone.token}).get_data(as_text=True)
         assert (link in html) is shown
+
+
+def test_groups_view_table_scrolls_in_a_region_keyboard_users_reach(
+    app: Flask, client: FlaskClient, registration: Registration, launcher: Launcher
+) -> None:
+    crew = make_crew(app, registration, launcher)
+    page = client.get(GROUPS, query_string={"lt": crew.facilitator.token, "lang": "en"})
+    html = page.get_data(as_text=True)
+    assert (
+        '<div class="table-scroll" tabindex="0" role="region" '
+        'aria-label="Phases of every member of Lärgrupp A">'
+    ) in html
 
 
 def test_learners_do_not_see_the_facilitator_view(
