@@ -139,7 +139,9 @@ def check_in(key: str) -> ResponseReturnValue:
     occurrence = _occurrence(identity, key)
     code = request.values.get("code", "")[:32]
     if request.method == "GET":
-        return _check_in_page(occurrence, code=code)
+        # Scanning the code again after checking in says so, instead of asking for the code.
+        present = attendance.attendance_of(get_session(), occurrence, identity.person_id)
+        return _check_in_page(occurrence, code=code, done=present is not None)
     try:
         attendance.check_in(get_session(), occurrence, identity.person_id, code)
     except JourneyError as exc:

@@ -146,6 +146,19 @@ def test_qr_link_with_a_session_shows_the_code_to_confirm(
     assert done.status_code == 200
 
 
+def test_qr_link_scanned_again_after_check_in_says_you_are_checked_in(
+    app: Flask, client: FlaskClient, launcher: Launcher, live_journey: Journey
+) -> None:
+    token = _launch(launcher, "learner-1")
+    client.get(STEP_URL, query_string={"lt": token})
+    key, code = _occurrence(app, live_journey, starts_at=utcnow(), capacity=None)
+    client.post(f"/sessions/check-in/{key}", data={"lt": token, "code": code})
+    again = client.get(f"/sessions/check-in/{key}", query_string={"code": code, "lt": token})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert 'role="status"' in page and 'name="code"' not in page
+
+
 def test_staff_see_the_screen_mark_attendance_edit_and_cancel(
     app: Flask, client: FlaskClient, launcher: Launcher, live_journey: Journey
 ) -> None:

@@ -288,6 +288,18 @@ def test_a_group_runs_a_collegial_cycle_and_its_facilitator_follows_it(
     members = _members(database)
     assert len(members) == 3, members
 
+    # 0. The groups: the course's groups page and the group's page for its facilitator (course
+    # staff), "my group" for a member.
+    _open_journey(browser, server, FACILITATOR)
+    follow(browser, server, "section[aria-labelledby='groups-link'] a", "h1#groups-title")
+    _both_languages(browser, server, axe_source, "the course's groups", "h1#groups-title")
+    _follow_xpath(browser, server, f"//a[normalize-space(.)='{GROUP}']", "h1#group-title")
+    _both_languages(browser, server, axe_source, "a group's page", "h1#group-title")
+    _open_journey(browser, server, members[0].key)
+    follow(browser, server, "section[aria-labelledby='groups-link'] a", "h1#my-group")
+    _both_languages(browser, server, axe_source, "my group", "h1#my-group")
+    assert all(m.name in browser.page_source for m in members)
+
     # 1. Prepare: each learner writes the individual reflection.
     for number, member in enumerate(members):
         _open_step(browser, server, member.key)
