@@ -237,9 +237,11 @@ def test_roster_page_stays_fast_while_the_worker_gives_a_dripping_platform_up(
 ) -> None:
     with slow_server(drip_body, interval=0.1) as server:
         token = _teacher(launcher, roster_platform, nrps_url=server.url + "/nrps")
+        # The platform would take hours to send its roster; bounds of seconds prove no one waits
+        # for it, and leave room for a loaded machine.
         started = time.monotonic()
         _page(client, app, token)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 5.0
         policy = OutboundPolicy(
             allowed_networks=parse_networks("127.0.0.0/8"),
             limits=Limits(deadline_seconds=1.0, read_timeout_seconds=5.0),
@@ -254,7 +256,7 @@ def test_roster_page_stays_fast_while_the_worker_gives_a_dripping_platform_up(
         )
         started = time.monotonic()
         assert slow.drain().failed == 1
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 5.0  # the 1 s deadline, not the platform's hours
     assert _refresh(app).error_code == "unreachable"
 
 
